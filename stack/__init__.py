@@ -1,0 +1,1 @@
+"""Native run of the whole Wallet system: infrastructure processes and services, no Docker."""

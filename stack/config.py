@@ -1,0 +1,51 @@
+"""Ports, paths and names of the native stack, all overridable from the environment (WALLET_*)."""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WALLET_")
+
+    state_dir: Path = REPO_ROOT / ".stack"
+    jars_dir: Path = Path.home() / ".cache" / "wallet" / "jars"
+    host: str = "127.0.0.1"
+
+    pg_port: int = 5433
+    pg_user: str = "wallet"
+    pg_password: str = "wallet"
+    pg_database: str = "wallet"
+
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    connect_port: int = 8083
+    clickhouse_http_port: int = 8123
+    clickhouse_tcp_port: int = 9000
+
+    bank_port: int = 50051
+    analytics_port: int = 50052
+    card_adapter_port: int = 50053
+    gateway_port: int = 8000
+
+    topic: str = "wallet.operations"
+
+    def path(self, *parts: str) -> Path:
+        return self.state_dir.joinpath(*parts)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path("logs")
+
+    @property
+    def database_url(self) -> str:
+        return (
+            f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}"
+            f"@{self.host}:{self.pg_port}/{self.pg_database}"
+        )
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
