@@ -127,3 +127,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def log_tail(cfg: StackConfig, name: str, lines: int = 30) -> str:
+    """The last lines of `name`'s log, for error messages."""
+    try:
+        text = log_file(cfg, name).read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_ready(
+    cfg: StackConfig, name: str, predicate: Callable[[], bool], timeout: float, what: str
+) -> None:
+    """Like wait_until, but fail at once (with the log's tail) if `name`'s process has exited."""
+
+    def ready() -> bool:
+        if running_pid(cfg, name) is None:
+            raise StackError(f"{name} exited while waiting for {what}:\n{log_tail(cfg, name)}")
+        return predicate()
+
+    wait_until(ready, timeout, what, interval=0.2, log=log_file(cfg, name))
