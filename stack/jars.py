@@ -1,6 +1,7 @@
-"""Fetch (once) the Kafka, Kafka Connect and Debezium jars that stack/jars/pom.xml names."""
+"""Fetch (once) the Kafka, Connect and Debezium jars that stack/jars/pom.xml names; run them."""
 
 import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -67,3 +68,34 @@ def _copy(dest: Path, profile: str) -> None:
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise StackError(f"mvn failed fetching the {profile} jars:\n{done.stdout}{done.stderr}")
+
+
+LOG4J2 = """\
+status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = OUT
+# per-request and per-fetch chatter would fill the log on a long run
+logger.reflections.name = org.reflections
+logger.reflections.level = ERROR
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
+
+
+def java_argv(cfg: StackConfig, name: str, main: str, *args: str, heap: str = "512m") -> list[str]:
+    """A `java` command line running `main` on the Kafka classpath, logging to stdout."""
+    found = ensure_jars(cfg)
+    log4j = cfg.path(name, "log4j2.properties")
+    log4j.parent.mkdir(parents=True, exist_ok=True)
+    log4j.write_text(LOG4J2)
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else "java"
+    return [
+        java, f"-Xmx{heap}", "-Xms64m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={log4j}",
+        "-cp", found.classpath, main, *args,
+    ]  # fmt: skip

@@ -1,0 +1,35 @@
+# Wallet: `make up` runs the whole system natively, `make test` runs every test.
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null)
+RUN := uv run --frozen
+
+.PHONY: up down status install gen check-gen test bench lint clean
+
+up: install
+	$(RUN) python -m stack up
+
+down:
+	@if [ -d .venv ]; then $(RUN) python -m stack down; fi
+
+status:
+	$(RUN) python -m stack status
+
+install:
+	@[ -n "$(UV)" ] || pip install --quiet uv
+	uv sync --frozen --quiet
+
+gen: install
+	$(RUN) python -m scripts.generate_contracts
+
+test: install
+	$(RUN) pytest
+
+bench: install
+	$(RUN) python -m loadtests.bench
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+clean: down
+	rm -rf .stack

@@ -1,0 +1,1 @@
+"""Bank adapters: PostgreSQL tables and the unit of work over them."""

@@ -1,0 +1,76 @@
+"""PostgreSQL tables of the Bank (SQLModel); the migrations in bank/migrations create them."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Numeric, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+MONEY = Numeric(18, 2)
+
+
+def _timestamp() -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    balance: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str = Field(max_length=3)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    version: int = Field(default=0)
+
+
+class TransferRow(SQLModel, table=True):
+    __tablename__ = "transfers"
+    __table_args__ = (
+        UniqueConstraint("from_account_id", "idempotency_key", name="transfers_idempotency_key"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    from_account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    to_account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str = Field(max_length=3)
+    description: str | None = Field(default=None, max_length=255)
+    status: str = Field(max_length=16)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    request_fingerprint: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class DepositRow(SQLModel, table=True):
+    __tablename__ = "deposits"
+    __table_args__ = (CheckConstraint("amount > 0", name="deposit_amount_positive"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str = Field(max_length=3)
+    payment_id: str = Field(max_length=255, unique=True)
+    topup_id: str = Field(max_length=255)
+    card_last4: str = Field(max_length=4)
+    card_brand: str = Field(max_length=32)
+    request_fingerprint: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class OutboxRow(SQLModel, table=True):
+    """Debezium's outbox EventRouter reads these columns by their default names."""
+
+    __tablename__ = "outbox"
+
+    id: uuid.UUID = Field(primary_key=True)
+    aggregatetype: str = Field(max_length=64)
+    aggregateid: str = Field(max_length=64)
+    type: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = _timestamp()

@@ -1,0 +1,25 @@
+"""Wires the Bank: settings -> engine -> unit-of-work factory."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bank.adapters.database import create_engine
+from bank.adapters.unit_of_work import PostgresUnitOfWork
+from bank.config import Settings
+
+
+@dataclass
+class Bank:
+    engine: AsyncEngine
+    settings: Settings
+
+    def uow(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def bootstrap(settings: Settings) -> Bank:
+    return Bank(engine=create_engine(settings), settings=settings)

@@ -1,0 +1,25 @@
+"""Bank settings, all from the environment (BANK_*)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BANK_")
+
+    database_url: str = "postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/wallet"
+    host: str = "127.0.0.1"
+    port: int = 50051
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_connect_timeout_s: float = 3.0
+    # How long a request waits for another request holding the same idempotency key.
+    idempotency_wait_ms: int = 5000
+    statement_timeout_ms: int = 10000
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Bank domain: money rules in plain Python, no framework or driver imports."""

@@ -1,0 +1,223 @@
+"""Accounts, transfers and deposits, and the rules that move money between them."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from bank.domain.errors import (
+    CurrencyMismatch,
+    InsufficientFunds,
+    InvalidRequest,
+    SameAccount,
+)
+from bank.domain.money import format_amount, parse_amount, parse_currency
+
+MAX_DESCRIPTION = 255
+MAX_KEY = 255
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_uuid(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidRequest(f"{what} must be a UUID, got {text!r}") from None
+
+
+def fingerprint(fields: dict[str, str | None]) -> str:
+    """A stable digest of a request, to tell a retry from a different request under one key."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    balance: Decimal
+    currency: str
+    updated_at: datetime
+    version: int = 0
+
+    def withdraw(self, amount: Decimal) -> None:
+        if self.balance < amount:
+            raise InsufficientFunds(
+                f"account {self.id} has {format_amount(self.balance)} {self.currency}, "
+                f"needs {format_amount(amount)}"
+            )
+        self._change(-amount)
+
+    def deposit(self, amount: Decimal) -> None:
+        self._change(amount)
+
+    def _change(self, delta: Decimal) -> None:
+        self.balance += delta
+        self.version += 1
+        self.updated_at = now()
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    from_account_id: uuid.UUID
+    to_account_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    description: str | None = None
+    idempotency_key: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        from_account_id: str,
+        to_account_id: str,
+        amount: str,
+        currency: str,
+        description: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> "TransferRequest":
+        """Validate everything that needs no database: ids, amount, currency, text lengths."""
+        request = cls(
+            from_account_id=parse_uuid(from_account_id, "from_account_id"),
+            to_account_id=parse_uuid(to_account_id, "to_account_id"),
+            amount=parse_amount(amount),
+            currency=parse_currency(currency),
+            description=description or None,
+            idempotency_key=idempotency_key or None,
+        )
+        if request.from_account_id == request.to_account_id:
+            raise SameAccount("cannot transfer to the same account")
+        if request.description and len(request.description) > MAX_DESCRIPTION:
+            raise InvalidRequest(f"description is longer than {MAX_DESCRIPTION} characters")
+        if request.idempotency_key and len(request.idempotency_key) > MAX_KEY:
+            raise InvalidRequest(f"idempotency key is longer than {MAX_KEY} characters")
+        return request
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            {
+                "from": str(self.from_account_id),
+                "to": str(self.to_account_id),
+                "amount": format_amount(self.amount),
+                "currency": self.currency,
+                "description": self.description,
+            }
+        )
+
+
+@dataclass
+class Transfer:
+    from_account_id: uuid.UUID
+    to_account_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    description: str | None
+    idempotency_key: str | None
+    request_fingerprint: str
+    status: str = "completed"
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    created_at: datetime = field(default_factory=now)
+
+
+def transfer(sender: Account, recipient: Account, request: TransferRequest) -> Transfer:
+    """Move `request.amount` from sender to recipient, or raise without changing either."""
+    for account in (sender, recipient):
+        if account.currency != request.currency:
+            raise CurrencyMismatch(
+                f"account {account.id} holds {account.currency}, transfer is in {request.currency}"
+            )
+    sender.withdraw(request.amount)
+    recipient.deposit(request.amount)
+    return Transfer(
+        from_account_id=sender.id,
+        to_account_id=recipient.id,
+        amount=request.amount,
+        currency=request.currency,
+        description=request.description,
+        idempotency_key=request.idempotency_key,
+        request_fingerprint=request.fingerprint,
+    )
+
+
+@dataclass(frozen=True)
+class DepositRequest:
+    account_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    payment_id: str
+    topup_id: str
+    card_last4: str
+    card_brand: str
+
+    @classmethod
+    def parse(
+        cls,
+        account_id: str,
+        amount: str,
+        currency: str,
+        payment_id: str,
+        topup_id: str,
+        card_last4: str,
+        card_brand: str,
+    ) -> "DepositRequest":
+        if not payment_id or len(payment_id) > MAX_KEY:
+            raise InvalidRequest("payment_id is required (at most 255 characters)")
+        if not (len(card_last4) == 4 and card_last4.isdigit()):
+            raise InvalidRequest("card_last4 must be exactly four digits")
+        return cls(
+            account_id=parse_uuid(account_id, "account_id"),
+            amount=parse_amount(amount),
+            currency=parse_currency(currency),
+            payment_id=payment_id,
+            topup_id=topup_id or payment_id,
+            card_last4=card_last4,
+            card_brand=card_brand or "unknown",
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            {
+                "account": str(self.account_id),
+                "amount": format_amount(self.amount),
+                "currency": self.currency,
+            }
+        )
+
+
+@dataclass
+class Deposit:
+    account_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    payment_id: str
+    topup_id: str
+    card_last4: str
+    card_brand: str
+    request_fingerprint: str
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    created_at: datetime = field(default_factory=now)
+
+
+def deposit(account: Account, request: DepositRequest) -> Deposit:
+    """Credit `account` for a settled card payment."""
+    if account.currency != request.currency:
+        raise CurrencyMismatch(
+            f"account {account.id} holds {account.currency}, deposit is in {request.currency}"
+        )
+    account.deposit(request.amount)
+    return Deposit(
+        account_id=account.id,
+        amount=request.amount,
+        currency=request.currency,
+        payment_id=request.payment_id,
+        topup_id=request.topup_id,
+        card_last4=request.card_last4,
+        card_brand=request.card_brand,
+        request_fingerprint=request.fingerprint,
+    )

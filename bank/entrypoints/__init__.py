@@ -1,0 +1,1 @@
+"""Bank entrypoints: the gRPC server."""

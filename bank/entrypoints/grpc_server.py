@@ -1,0 +1,141 @@
+"""The Bank's gRPC server: BankService plus the standard health service."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from bank.bootstrap import Bank, bootstrap
+from bank.config import Settings, get_settings
+from bank.domain.errors import BankError
+from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
+from bank.domain.money import format_amount
+from bank.entrypoints.grpc_errors import to_grpc_status
+from bank.service_layer import balance_service, deposit_service, transfer_service
+from bank.domain.model import parse_uuid
+from generated import bank_pb2, bank_pb2_grpc
+
+log = logging.getLogger("bank")
+SERVICE_NAME = "wallet.bank.v1.BankService"
+R = TypeVar("R")
+
+
+class BankServicer(bank_pb2_grpc.BankServiceServicer):
+    def __init__(self, bank: Bank) -> None:
+        self.bank = bank
+
+    async def TransferMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.TransferMoneyResponse:
+            command = TransferRequest.parse(
+                request.from_account_id,
+                request.to_account_id,
+                request.amount,
+                request.currency,
+                request.description,
+                request.idempotency_key,
+            )
+            result = await transfer_service.transfer_money(self.bank.uow, command)
+            return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
+
+        return await _answer(context, work)
+
+    async def GetBalance(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.GetBalanceResponse:
+            account = await balance_service.get_balance(self.bank.uow, parse_uuid(request.account_id, "account_id"))
+            return _balance(account)
+
+        return await _answer(context, work)
+
+    async def DepositMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.DepositMoneyResponse:
+            command = DepositRequest.parse(
+                request.account_id,
+                request.amount,
+                request.currency,
+                request.payment_id,
+                request.topup_id,
+                request.card_last4,
+                request.card_brand,
+            )
+            result = await deposit_service.deposit_money(self.bank.uow, command)
+            return bank_pb2.DepositMoneyResponse(deposit=_deposit(result.deposit), replayed=result.replayed)
+
+        return await _answer(context, work)
+
+
+async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:
+    """Run a use case; a Bank error becomes its gRPC status, anything else INTERNAL (logged)."""
+    try:
+        return await work()
+    except BankError as error:
+        await context.abort_with_status(to_grpc_status(error))
+    except Exception:
+        log.exception("unexpected error")
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+    raise AssertionError("unreachable")
+
+
+def _transfer(t: Transfer) -> bank_pb2.Transfer:
+    return bank_pb2.Transfer(
+        transfer_id=str(t.id),
+        from_account_id=str(t.from_account_id),
+        to_account_id=str(t.to_account_id),
+        amount=format_amount(t.amount),
+        currency=t.currency,
+        description=t.description or "",
+        status=t.status,
+        created_at=t.created_at.isoformat(),
+    )
+
+
+def _balance(a: Account) -> bank_pb2.GetBalanceResponse:
+    return bank_pb2.GetBalanceResponse(
+        account_id=str(a.id), balance=format_amount(a.balance), currency=a.currency, updated_at=a.updated_at.isoformat()
+    )
+
+
+def _deposit(d: Deposit) -> bank_pb2.Deposit:
+    return bank_pb2.Deposit(
+        deposit_id=str(d.id),
+        account_id=str(d.account_id),
+        amount=format_amount(d.amount),
+        currency=d.currency,
+        payment_id=d.payment_id,
+        topup_id=d.topup_id,
+        created_at=d.created_at.isoformat(),
+    )
+
+
+async def serve(settings: Settings) -> None:
+    bank = bootstrap(settings)
+    server = grpc.aio.server()
+    bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(bank), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    server.add_insecure_port(f"{settings.host}:{settings.port}")
+    await server.start()
+    for name in ("", SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("bank listening on %s:%s", settings.host, settings.port)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace=5)
+    await bank.close()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Bank use cases, each one transaction through a unit of work."""

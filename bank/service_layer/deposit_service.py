@@ -1,0 +1,38 @@
+"""Use case: credit an account for a settled card payment, exactly once per payment id."""
+
+from dataclasses import dataclass
+
+from bank.domain import events, model
+from bank.domain.errors import AccountNotFound, IdempotencyKeyReused
+from bank.service_layer.retry import retry_conflicts
+from bank.service_layer.unit_of_work import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class DepositResult:
+    deposit: model.Deposit
+    replayed: bool
+
+
+async def deposit_money(uow_factory: UnitOfWorkFactory, request: model.DepositRequest) -> DepositResult:
+    return await retry_conflicts(lambda: _deposit_once(uow_factory, request))
+
+
+async def _deposit_once(uow_factory: UnitOfWorkFactory, request: model.DepositRequest) -> DepositResult:
+    async with uow_factory() as uow:
+        await uow.lock_idempotency_key("deposit", request.payment_id)
+        earlier = await uow.find_deposit(request.payment_id)
+        if earlier:
+            if earlier.request_fingerprint != request.fingerprint:
+                raise IdempotencyKeyReused("this payment id was deposited with different details")
+            return DepositResult(earlier, replayed=True)
+        accounts = await uow.lock_accounts([request.account_id])
+        if request.account_id not in accounts:
+            raise AccountNotFound(f"account {request.account_id} does not exist")
+        account = accounts[request.account_id]
+        deposit = model.deposit(account, request)
+        await uow.save_accounts([account])
+        await uow.add_deposit(deposit)
+        await uow.add_event(events.topup_completed(deposit))
+        await uow.commit()
+        return DepositResult(deposit, replayed=False)

@@ -1,0 +1,30 @@
+"""The gateway's gRPC channels and clients, opened at start-up and closed at shutdown."""
+
+from dataclasses import dataclass
+
+import grpc
+
+from gateway.bank_client import BankClient
+from gateway.config import Settings
+
+# Reconnect quickly after a backend restarts instead of waiting out gRPC's default backoff.
+CHANNEL_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+    ("grpc.keepalive_time_ms", 30000),
+]
+
+
+@dataclass
+class Backends:
+    channels: dict[str, grpc.aio.Channel]
+    bank: BankClient
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Backends":
+        channels = {"bank": grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS)}
+        return cls(channels=channels, bank=BankClient(channels["bank"], settings.grpc_timeout_s))
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()

@@ -1,0 +1,35 @@
+"""FastAPI dependencies as Annotated aliases, so routes name what they need."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, Path, Request
+
+from gateway.backends import Backends
+from gateway.bank_client import BankClient
+from gateway.config import Settings, get_settings
+
+
+def _backends(request: Request) -> Backends:
+    return request.app.state.backends  # type: ignore[no-any-return]
+
+
+def _bank(backends: Annotated[Backends, Depends(_backends)]) -> BankClient:
+    return backends.bank
+
+
+BackendsDep = Annotated[Backends, Depends(_backends)]
+BankDep = Annotated[BankClient, Depends(_bank)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+AccountId = Annotated[UUID, Path(alias="accountId", description="Account UUID")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Client-chosen key (printable ASCII, at most 255 characters): a retry with the same key "
+        "and body returns the original result without a second effect",
+    ),
+]

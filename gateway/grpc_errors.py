@@ -1,0 +1,53 @@
+"""Translates a failed gRPC call into the gateway's problem, once, for every backend service."""
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+from gateway.problem_details import ProblemError
+
+# reason (google.rpc.ErrorInfo) -> (HTTP status, title)
+REASONS: dict[str, tuple[int, str]] = {
+    "INVALID_AMOUNT": (400, "Invalid amount"),
+    "INVALID_CURRENCY": (400, "Invalid currency"),
+    "INVALID_REQUEST": (400, "Invalid request"),
+    "SAME_ACCOUNT": (400, "Cannot transfer to the same account"),
+    "CURRENCY_MISMATCH": (400, "Currency does not match the account"),
+    "INSUFFICIENT_FUNDS": (400, "Insufficient funds"),
+    "ACCOUNT_NOT_FOUND": (404, "Account not found"),
+    "RECIPIENT_NOT_FOUND": (404, "Recipient account not found"),
+    "IDEMPOTENCY_KEY_IN_FLIGHT": (409, "A request with this Idempotency-Key is in progress"),
+    "CONCURRENCY_CONFLICT": (409, "Concurrent update, retry the request"),
+    "IDEMPOTENCY_KEY_REUSED": (422, "Idempotency-Key reused with a different request"),
+    "DATABASE_UNAVAILABLE": (503, "Database unavailable"),
+}
+
+# status code when the service gave no reason -> (HTTP status, code suffix, title)
+CODES: dict[grpc.StatusCode, tuple[int, str, str]] = {
+    grpc.StatusCode.UNAVAILABLE: (503, "unavailable", "is unavailable"),
+    grpc.StatusCode.DEADLINE_EXCEEDED: (504, "timeout", "did not answer in time"),
+    grpc.StatusCode.INVALID_ARGUMENT: (400, "invalid_request", "rejected the request"),
+    grpc.StatusCode.NOT_FOUND: (404, "not_found", "found nothing"),
+}
+
+
+def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
+    """`service` names the backend in codes and titles, e.g. 'bank' -> bank_unavailable."""
+    reason = _reason(error)
+    if reason in REASONS:
+        status, title = REASONS[reason]
+        headers = {"Retry-After": "1"} if status in (409, 503) else None
+        return ProblemError(status, reason.lower(), title, error.details(), headers)
+    status, suffix, verb = CODES.get(error.code(), (502, "error", "failed"))
+    code = suffix if suffix in ("invalid_request", "not_found") else f"{service}_{suffix}"
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return ProblemError(status, code, f"The {service} service {verb}", error.details(), headers)
+
+
+def _reason(error: grpc.aio.AioRpcError) -> str | None:
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            for detail in status_pb2.Status.FromString(value).details:
+                info = error_details_pb2.ErrorInfo()
+                if detail.Unpack(info):
+                    return info.reason
+    return None

@@ -1,0 +1,47 @@
+"""Request ids and access logging: every request gets an X-Request-ID, logged and passed to gRPC."""
+
+import logging
+import time
+import uuid
+from contextvars import ContextVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HEADER = "x-request-id"
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+log = logging.getLogger("gateway.access")
+
+
+def grpc_metadata() -> tuple[tuple[str, str], ...]:
+    return ((HEADER, request_id.get()),)
+
+
+class RequestContextMiddleware:
+    """Pure ASGI middleware (no BaseHTTPMiddleware) so it adds no per-request task."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
+        rid = incoming if 0 < len(incoming) <= 128 else str(uuid.uuid4())
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (HEADER.encode(), rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status, elapsed_ms, rid)
+            request_id.reset(token)

@@ -1,0 +1,1 @@
+"""Code generated from contracts/ by `make gen`; do not edit."""

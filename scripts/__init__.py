@@ -1,0 +1,1 @@
+"""Developer scripts: contract code generation and export."""

@@ -1,0 +1,8 @@
+"""Print the OpenAPI document the gateway serves, as YAML (to review against contracts/openapi.yaml)."""
+
+import yaml
+
+from gateway.main import create_app
+
+if __name__ == "__main__":
+    print(yaml.safe_dump(create_app().openapi(), sort_keys=False, allow_unicode=True, width=100), end="")

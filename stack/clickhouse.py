@@ -1,0 +1,93 @@
+"""Debian's ClickHouse server (18.16) run as a plain process with its files in the state folder."""
+
+import shutil
+import subprocess
+from pathlib import Path
+from string import Template
+
+import httpx
+
+from stack import processes
+from stack.config import StackConfig
+from stack.processes import StackError
+
+NAME = "clickhouse"
+SERVER = Path("/usr/sbin/clickhouse-server")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+START_TIMEOUT = 30.0
+# With Kafka tables the server waits for each consumer to leave its group: 10-15 s measured.
+STOP_TIMEOUT = 45.0
+
+
+def ensure_installed() -> None:
+    """apt-get install the server and client unless the server binary is already there."""
+    if SERVER.exists():
+        return
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    for argv in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "clickhouse-server", "clickhouse-client"],
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise StackError(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}{done.stderr}")
+
+
+def config_file(cfg: StackConfig) -> Path:
+    return cfg.path(NAME, "config.xml")
+
+
+def write_config(cfg: StackConfig) -> Path:
+    """Render the committed templates into the state folder; returns the server config path."""
+    root = cfg.path(NAME)
+    for sub in ("data/tmp", "data/user_files", "data/format_schemas", "logs"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    users = root / "users.xml"
+    shutil.copyfile(TEMPLATES / "users.xml", users)
+    text = Template((TEMPLATES / "clickhouse-config.xml").read_text()).substitute(
+        host=cfg.host,
+        http_port=cfg.clickhouse_http_port,
+        tcp_port=cfg.clickhouse_tcp_port,
+        data=root / "data",
+        logs=root / "logs",
+        users_config=users,
+    )
+    config_file(cfg).write_text(text)
+    return config_file(cfg)
+
+
+def url(cfg: StackConfig) -> str:
+    return f"http://{cfg.host}:{cfg.clickhouse_http_port}/"
+
+
+def is_ready(cfg: StackConfig) -> bool:
+    """The HTTP interface answers /ping with "Ok."."""
+    try:
+        return httpx.get(url(cfg) + "ping", timeout=1).text.strip() == "Ok."
+    except httpx.HTTPError:
+        return False
+
+
+def query(cfg: StackConfig, sql: str, timeout: float = 30) -> str:
+    """Run one statement over HTTP and return the body (raises StackError with the server's text)."""
+    resp = httpx.post(url(cfg), content=sql.encode(), timeout=timeout)
+    if resp.status_code != 200:
+        raise StackError(f"ClickHouse rejected {sql[:200]!r}: {resp.text.strip()}")
+    return resp.text
+
+
+def start(cfg: StackConfig) -> None:
+    """Start the server unless it runs, and wait until it answers /ping."""
+    if processes.running_pid(cfg, NAME) is None:
+        if processes.port_open(cfg.host, cfg.clickhouse_http_port):
+            raise StackError(
+                f"port {cfg.clickhouse_http_port} is taken by a process this stack did not start"
+            )
+        ensure_installed()
+        config = write_config(cfg)
+        processes.spawn(cfg, NAME, [str(SERVER), f"--config-file={config}"], cwd=cfg.path(NAME))
+    processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "ClickHouse /ping")
+
+
+def stop(cfg: StackConfig) -> bool:
+    return processes.stop(cfg, NAME, timeout=STOP_TIMEOUT)

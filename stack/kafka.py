@@ -1,0 +1,111 @@
+"""A single-node Kafka (KRaft: broker and controller in one JVM) for the native stack."""
+
+import base64
+import subprocess
+import uuid
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from stack import processes
+from stack.config import StackConfig
+from stack.jars import java_argv
+from stack.processes import StackError
+
+NAME = "kafka"
+PARTITIONS = 3
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
+NODE_ID = 1
+
+
+def properties(cfg: StackConfig) -> str:
+    host, port, ctl = cfg.host, cfg.kafka_port, cfg.kafka_controller_port
+    return f"""\
+process.roles=broker,controller
+node.id={NODE_ID}
+controller.quorum.voters={NODE_ID}@{host}:{ctl}
+listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}
+advertised.listeners=PLAINTEXT://{host}:{port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs={cfg.path(NAME, "data")}
+num.partitions={PARTITIONS}
+auto.create.topics.enable=true
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# one consumer joins at a time here; waiting for more only slows every first poll
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+"""
+
+
+def _admin(cfg: StackConfig) -> AdminClient:
+    # log_level 0: the client would otherwise print a line per refused connection while polling
+    return AdminClient({"bootstrap.servers": cfg.kafka_bootstrap, "log_level": 0})
+
+
+def is_ready(cfg: StackConfig) -> bool:
+    """The broker answers a metadata request."""
+    if not processes.port_open(cfg.host, cfg.kafka_port):
+        return False
+    try:
+        _admin(cfg).list_topics(timeout=2)
+    except KafkaException:
+        return False
+    return True
+
+
+def _format_storage(cfg: StackConfig, props: str) -> None:
+    data = cfg.path(NAME, "data")
+    if (data / "meta.properties").exists():
+        return
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    argv = java_argv(cfg, NAME, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", props)
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StackError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")
+
+
+def start(cfg: StackConfig) -> None:
+    """Start the broker unless it runs, wait until it answers, create the operations topic."""
+    if processes.running_pid(cfg, NAME) is None:
+        if processes.port_open(cfg.host, cfg.kafka_port):
+            raise StackError(f"port {cfg.kafka_port} is taken by a process this stack did not start")
+        props = cfg.path(NAME, "server.properties")
+        props.parent.mkdir(parents=True, exist_ok=True)
+        props.write_text(properties(cfg))
+        _format_storage(cfg, str(props))
+        processes.spawn(cfg, NAME, java_argv(cfg, NAME, "kafka.Kafka", str(props)))
+    processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "Kafka to answer")
+    ensure_topic(cfg, cfg.topic)
+
+
+def ensure_topic(cfg: StackConfig, topic: str, partitions: int = PARTITIONS) -> None:
+    """Create `topic` if it is missing and wait until every partition has a leader."""
+    admin = _admin(cfg)
+    future = admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=10)[topic]
+    try:
+        future.result(timeout=15)
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise StackError(f"creating topic {topic}: {exc}") from exc
+
+    def has_leaders() -> bool:
+        found = admin.list_topics(topic, timeout=2).topics.get(topic)
+        return bool(found and found.partitions and found.error is None) and all(
+            p.leader >= 0 for p in found.partitions.values()
+        )
+
+    processes.wait_until(has_leaders, 30, f"leaders for topic {topic}")
+
+
+def stop(cfg: StackConfig) -> bool:
+    """Stop the broker (a clean shutdown, so the next start needs no log recovery)."""
+    return processes.stop(cfg, NAME, timeout=STOP_TIMEOUT)

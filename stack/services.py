@@ -1,0 +1,87 @@
+"""The Wallet's own services (Bank, gateway) as background processes of the stack."""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from stack import processes
+from stack.config import REPO_ROOT, StackConfig
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def service_env(cfg: StackConfig) -> dict[str, str]:
+    """Every service setting the stack decides, as the environment variables the services read."""
+    return {
+        "BANK_DATABASE_URL": cfg.database_url,
+        "BANK_HOST": cfg.host,
+        "BANK_PORT": str(cfg.bank_port),
+        "GATEWAY_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
+        "GATEWAY_ANALYTICS_TARGET": f"{cfg.host}:{cfg.analytics_port}",
+        "GATEWAY_CARD_ADAPTER_TARGET": f"{cfg.host}:{cfg.card_adapter_port}",
+    }
+
+
+def bank(cfg: StackConfig) -> Service:
+    return Service("bank", [sys.executable, "-m", "bank.entrypoints.grpc_server"], service_env(cfg))
+
+
+def gateway(cfg: StackConfig) -> Service:
+    argv = [sys.executable, "-m", "uvicorn", "gateway.main:app", "--host", cfg.host, "--port", str(cfg.gateway_port)]
+    return Service("gateway", [*argv, "--no-access-log"], service_env(cfg))
+
+
+def migrate_bank(cfg: StackConfig) -> None:
+    _run(cfg, [sys.executable, "-m", "alembic", "-c", "bank/alembic.ini", "upgrade", "head"])
+
+
+def seed_bank(cfg: StackConfig) -> None:
+    _run(cfg, [sys.executable, "-m", "bank.seed"])
+
+
+def _run(cfg: StackConfig, argv: list[str]) -> None:
+    result = subprocess.run(argv, cwd=REPO_ROOT, env=_environ(service_env(cfg)), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise processes.StackError(f"{' '.join(argv[2:])} failed:\n{result.stderr[-3000:]}")
+
+
+def _environ(extra: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **extra}
+
+
+def start(cfg: StackConfig, service: Service, ready, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    processes.spawn(cfg, service.name, service.argv, env=service.env, cwd=REPO_ROOT)
+    log = processes.log_file(cfg, service.name)
+
+    def up() -> bool:
+        if processes.running_pid(cfg, service.name) is None:
+            raise processes.StackError(f"{service.name} exited during start-up; see {log}")
+        return ready()
+
+    processes.wait_until(up, timeout, service.name, log=log)
+
+
+def grpc_serving(host: str, port: int) -> bool:
+    try:
+        with grpc.insecure_channel(f"{host}:{port}") as channel:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+
+
+def http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

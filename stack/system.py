@@ -1,0 +1,28 @@
+"""The whole Wallet system in start order: infrastructure, migrations, demo data, services."""
+
+from stack import postgres, processes, services
+from stack.config import StackConfig
+
+
+def up(cfg: StackConfig, seed: bool = True) -> None:
+    postgres.start(cfg)
+    services.migrate_bank(cfg)
+    if seed:
+        services.seed_bank(cfg)
+    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
+    services.start(
+        cfg,
+        services.gateway(cfg),
+        lambda: services.http_ok(f"http://{cfg.host}:{cfg.gateway_port}/health/live"),
+    )
+
+
+def down(cfg: StackConfig) -> None:
+    for name in ("gateway", "bank"):
+        processes.stop(cfg, name)
+    postgres.stop(cfg)
+
+
+def status(cfg: StackConfig) -> dict[str, int | None]:
+    names = [p.stem for p in sorted(cfg.path("run").glob("*.pid"))]
+    return {name: processes.running_pid(cfg, name) for name in names}
