@@ -69,7 +69,7 @@ def is_ready(cfg: StackConfig) -> bool:
 
 
 def query(cfg: StackConfig, sql: str, timeout: float = 30) -> str:
-    """Run one statement over HTTP and return the body (raises StackError with the server's text)."""
+    """Run one statement over HTTP; return the body, or raise StackError with the server's text."""
     resp = httpx.post(url(cfg), content=sql.encode(), timeout=timeout)
     if resp.status_code != 200:
         raise StackError(f"ClickHouse rejected {sql[:200]!r}: {resp.text.strip()}")
@@ -80,9 +80,7 @@ def start(cfg: StackConfig) -> None:
     """Start the server unless it runs, and wait until it answers /ping."""
     if processes.running_pid(cfg, NAME) is None:
         if processes.port_open(cfg.host, cfg.clickhouse_http_port):
-            raise StackError(
-                f"port {cfg.clickhouse_http_port} is taken by a process this stack did not start"
-            )
+            raise StackError(f"port {cfg.clickhouse_http_port} is in use by another program")
         ensure_installed()
         config = write_config(cfg)
         processes.spawn(cfg, NAME, [str(SERVER), f"--config-file={config}"], cwd=cfg.path(NAME))

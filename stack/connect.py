@@ -73,7 +73,7 @@ def start(cfg: StackConfig) -> None:
     """Start the worker unless it runs (Kafka must be up) and wait until it serves REST."""
     if processes.running_pid(cfg, NAME) is None:
         if processes.port_open(cfg.host, cfg.connect_port):
-            raise StackError(f"port {cfg.connect_port} is taken by a process this stack did not start")
+            raise StackError(f"port {cfg.connect_port} is in use by another program")
         props = cfg.path(NAME, "worker.properties")
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))

@@ -77,7 +77,7 @@ def start(cfg: StackConfig) -> None:
     """Start the broker unless it runs, wait until it answers, create the operations topic."""
     if processes.running_pid(cfg, NAME) is None:
         if processes.port_open(cfg.host, cfg.kafka_port):
-            raise StackError(f"port {cfg.kafka_port} is taken by a process this stack did not start")
+            raise StackError(f"port {cfg.kafka_port} is in use by another program")
         props = cfg.path(NAME, "server.properties")
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))
