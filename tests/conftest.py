@@ -1,0 +1,102 @@
+"""Session fixtures that run the real stack (PostgreSQL, Bank, gateway) on free ports in a temp folder."""
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from stack import postgres, processes, services
+from stack.config import StackConfig
+
+
+@pytest.fixture(scope="session")
+def stack_cfg() -> Iterator[StackConfig]:
+    state = Path(tempfile.mkdtemp(prefix="wallet-test-"))
+    state.chmod(0o755)  # the postgres OS user must reach its cluster inside
+    ports = {
+        name: processes.free_port()
+        for name in (
+            "pg_port",
+            "kafka_port",
+            "kafka_controller_port",
+            "connect_port",
+            "clickhouse_http_port",
+            "clickhouse_tcp_port",
+            "bank_port",
+            "analytics_port",
+            "card_adapter_port",
+            "gateway_port",
+        )
+    }
+    yield StackConfig(state_dir=state, **ports)
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database(stack_cfg: StackConfig) -> Iterator[StackConfig]:
+    """A migrated PostgreSQL cluster (no demo data: tests create their own accounts)."""
+    postgres.start(stack_cfg)
+    services.migrate_bank(stack_cfg)
+    yield stack_cfg
+    postgres.stop(stack_cfg)
+
+
+@pytest.fixture(scope="session")
+async def engine(database: StackConfig) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database.database_url, pool_pre_ping=True)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bank_service(database: StackConfig) -> Iterator[StackConfig]:
+    start_bank(database)
+    yield database
+    processes.stop(database, "bank")
+
+
+@pytest.fixture(scope="session")
+def gateway_url(bank_service: StackConfig) -> Iterator[str]:
+    cfg = bank_service
+    url = f"http://{cfg.host}:{cfg.gateway_port}"
+    services.start(cfg, services.gateway(cfg), lambda: services.http_ok(f"{url}/health/live"))
+    yield url
+    processes.stop(cfg, "gateway")
+
+
+@pytest.fixture
+async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        yield client
+
+
+def start_bank(cfg: StackConfig) -> None:
+    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
+
+
+async def create_accounts(engine: AsyncEngine, *balances: str, currency: str = "RUB") -> list[uuid.UUID]:
+    """Fresh accounts for one test, so tests never share balances."""
+    ids = [uuid.uuid4() for _ in balances]
+    async with engine.begin() as conn:
+        for account_id, balance in zip(ids, balances, strict=True):
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version) "
+                    "VALUES (:id, :balance, :currency, now(), now(), 0)"
+                ),
+                {"id": account_id, "balance": Decimal(balance), "currency": currency},
+            )
+    return ids
+
+
+async def balances(engine: AsyncEngine, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT id, balance FROM accounts WHERE id = ANY(:ids)"), {"ids": ids})
+        return {row.id: row.balance for row in rows}

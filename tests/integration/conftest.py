@@ -1,0 +1,16 @@
+"""Integration fixtures: the Bank wired to the real PostgreSQL of the session."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bank.bootstrap import Bank, bootstrap
+from bank.config import Settings
+from stack.config import StackConfig
+
+
+@pytest.fixture(scope="session")
+async def bank(database: StackConfig) -> AsyncIterator[Bank]:
+    wired = bootstrap(Settings(database_url=database.database_url, idempotency_wait_ms=2000))
+    yield wired
+    await wired.close()

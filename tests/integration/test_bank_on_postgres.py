@@ -1,0 +1,123 @@
+"""The Bank's use cases against a real PostgreSQL: atomicity, locking, idempotency, outbox."""
+
+import asyncio
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bank.bootstrap import Bank
+from bank.domain import errors, model
+from bank.service_layer import balance_service, deposit_service, transfer_service
+from tests.conftest import balances, create_accounts
+
+
+def request(a: uuid.UUID, b: uuid.UUID, amount: str = "10.00", key: str = "") -> model.TransferRequest:
+    return model.TransferRequest.parse(str(a), str(b), amount, "RUB", "test", key)
+
+
+async def outbox_for(engine: AsyncEngine, transfer_id: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT id, aggregateid, type, payload FROM outbox WHERE payload->>'transfer_id' = :t"),
+            {"t": str(transfer_id)},
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+async def test_transfer_commits_balances_transfer_and_outbox_together(bank: Bank, engine: AsyncEngine) -> None:
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    result = await transfer_service.transfer_money(bank.uow, request(a, b, "30.05"))
+    assert await balances(engine, [a, b]) == {a: Decimal("69.95"), b: Decimal("30.05")}
+    [event] = await outbox_for(engine, result.transfer.id)
+    assert event["type"] == "TransferCompleted" and event["aggregateid"] == str(a)
+    assert event["payload"]["event_id"] == str(event["id"]) and event["payload"]["amount"] == "30.05"
+    account = await balance_service.get_balance(bank.uow, a)
+    assert account.version == 1 and account.balance == Decimal("69.95")
+
+
+async def test_rejected_transfer_writes_nothing(bank: Bank, engine: AsyncEngine) -> None:
+    a, b = await create_accounts(engine, "10.00", "0.00")
+    with pytest.raises(errors.InsufficientFunds):
+        await transfer_service.transfer_money(bank.uow, request(a, b, "10.01"))
+    with pytest.raises(errors.RecipientNotFound):
+        await transfer_service.transfer_money(bank.uow, request(a, uuid.uuid4()))
+    async with engine.connect() as conn:
+        count = await conn.scalar(text("SELECT count(*) FROM transfers WHERE from_account_id = :a"), {"a": a})
+    assert count == 0 and await balances(engine, [a, b]) == {a: Decimal("10.00"), b: Decimal("0.00")}
+
+
+async def test_currency_mismatch_is_rejected(bank: Bank, engine: AsyncEngine) -> None:
+    [a] = await create_accounts(engine, "10.00")
+    [usd] = await create_accounts(engine, "10.00", currency="USD")
+    with pytest.raises(errors.CurrencyMismatch):
+        await transfer_service.transfer_money(bank.uow, request(a, usd, "1.00"))
+
+
+async def test_database_refuses_a_negative_balance(engine: AsyncEngine) -> None:
+    [a] = await create_accounts(engine, "1.00")
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE accounts SET balance = -0.01 WHERE id = :a"), {"a": a})
+
+
+async def test_concurrent_duplicates_have_exactly_one_effect(bank: Bank, engine: AsyncEngine) -> None:
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    results = await asyncio.gather(
+        *(transfer_service.transfer_money(bank.uow, request(a, b, "7.00", key="same")) for _ in range(10))
+    )
+    assert len({r.transfer.id for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert await balances(engine, [a, b]) == {a: Decimal("93.00"), b: Decimal("7.00")}
+    assert len(await outbox_for(engine, results[0].transfer.id)) == 1
+
+
+async def test_key_held_by_a_running_request_is_reported_in_flight(engine: AsyncEngine, database) -> None:  # type: ignore[no-untyped-def]
+    from bank.bootstrap import bootstrap
+    from bank.config import Settings
+
+    impatient = bootstrap(Settings(database_url=database.database_url, idempotency_wait_ms=200))
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    try:
+        async with impatient.uow() as holder:
+            await holder.lock_idempotency_key(f"transfer:{a}", "busy")
+            with pytest.raises(errors.IdempotencyKeyInFlight):
+                await transfer_service.transfer_money(impatient.uow, request(a, b, key="busy"))
+    finally:
+        await impatient.close()
+
+
+async def test_concurrent_spending_never_overdraws(bank: Bank, engine: AsyncEngine) -> None:
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    outcomes = await asyncio.gather(
+        *(transfer_service.transfer_money(bank.uow, request(a, b, "10.00")) for _ in range(30)), return_exceptions=True
+    )
+    assert sum(isinstance(o, transfer_service.TransferResult) for o in outcomes) == 10
+    assert all(isinstance(o, transfer_service.TransferResult | errors.InsufficientFunds) for o in outcomes)
+    assert await balances(engine, [a, b]) == {a: Decimal("0.00"), b: Decimal("100.00")}
+
+
+async def test_opposite_transfers_do_not_deadlock(bank: Bank, engine: AsyncEngine) -> None:
+    a, b = await create_accounts(engine, "1000.00", "1000.00")
+    work = [transfer_service.transfer_money(bank.uow, request(x, y, "1.00")) for _ in range(25) for x, y in ((a, b), (b, a))]
+    results = await asyncio.gather(*work)
+    assert len(results) == 50
+    assert await balances(engine, [a, b]) == {a: Decimal("1000.00"), b: Decimal("1000.00")}
+
+
+async def test_deposit_credits_once_per_payment(bank: Bank, engine: AsyncEngine) -> None:
+    [a] = await create_accounts(engine, "0.00")
+    payment = f"pay-{uuid.uuid4()}"
+    deposit = model.DepositRequest.parse(str(a), "50.00", "RUB", payment, "top-1", "4242", "visa")
+    results = await asyncio.gather(*(deposit_service.deposit_money(bank.uow, deposit) for _ in range(5)))
+    assert len({r.deposit.id for r in results}) == 1
+    assert await balances(engine, [a]) == {a: Decimal("50.00")}
+    async with engine.connect() as conn:
+        events = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE type = 'TopUpCompleted' AND payload->>'payment_id' = :p"),
+            {"p": payment},
+        )
+    assert events == 1

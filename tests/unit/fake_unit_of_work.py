@@ -1,0 +1,64 @@
+"""An in-memory unit of work with the same contract as the PostgreSQL one, for unit tests."""
+
+import copy
+import uuid
+from collections.abc import Iterable
+from typing import Self
+
+from bank.domain.events import OutboxEvent
+from bank.domain.model import Account, Deposit, Transfer
+
+
+class FakeStore:
+    def __init__(self, accounts: Iterable[Account] = ()) -> None:
+        self.accounts = {a.id: a for a in accounts}
+        self.transfers: list[Transfer] = []
+        self.deposits: list[Deposit] = []
+        self.events: list[OutboxEvent] = []
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self._snapshot = copy.deepcopy(vars(self.store))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if not self.committed:
+            vars(self.store).update(self._snapshot)
+
+    async def commit(self) -> None:
+        self.committed = True
+
+    async def lock_idempotency_key(self, scope: str, key: str) -> None:
+        pass
+
+    async def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Account]:
+        return {i: copy.deepcopy(self.store.accounts[i]) for i in ids if i in self.store.accounts}
+
+    async def get_account(self, account_id: uuid.UUID) -> Account | None:
+        return copy.deepcopy(self.store.accounts.get(account_id))
+
+    async def save_accounts(self, accounts: Iterable[Account]) -> None:
+        for account in accounts:
+            self.store.accounts[account.id] = copy.deepcopy(account)
+
+    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
+        return next(
+            (t for t in self.store.transfers if t.from_account_id == from_account_id and t.idempotency_key == key), None
+        )
+
+    async def add_transfer(self, transfer: Transfer) -> None:
+        self.store.transfers.append(transfer)
+
+    async def find_deposit(self, payment_id: str) -> Deposit | None:
+        return next((d for d in self.store.deposits if d.payment_id == payment_id), None)
+
+    async def add_deposit(self, deposit: Deposit) -> None:
+        self.store.deposits.append(deposit)
+
+    async def add_event(self, event: OutboxEvent) -> None:
+        self.store.events.append(event)

@@ -1,0 +1,87 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from bank.domain import errors, model
+
+
+def account(balance: str, currency: str = "RUB") -> model.Account:
+    return model.Account(id=uuid.uuid4(), balance=Decimal(balance), currency=currency, updated_at=model.now())
+
+
+def request(sender: model.Account, recipient: model.Account, amount: str = "10.00", currency: str = "RUB", key: str = "") -> model.TransferRequest:
+    return model.TransferRequest.parse(str(sender.id), str(recipient.id), amount, currency, None, key)
+
+
+def test_transfer_moves_the_amount_and_bumps_versions() -> None:
+    sender, recipient = account("100.00"), account("5.00")
+    transfer = model.transfer(sender, recipient, request(sender, recipient, "40.25"))
+    assert (sender.balance, recipient.balance) == (Decimal("59.75"), Decimal("45.25"))
+    assert (sender.version, recipient.version) == (1, 1)
+    assert transfer.amount == Decimal("40.25") and transfer.status == "completed"
+
+
+def test_whole_balance_can_be_sent() -> None:
+    sender, recipient = account("10.00"), account("0.00")
+    model.transfer(sender, recipient, request(sender, recipient, "10.00"))
+    assert sender.balance == 0
+
+
+def test_insufficient_funds_changes_nothing() -> None:
+    sender, recipient = account("10.00"), account("0.00")
+    with pytest.raises(errors.InsufficientFunds):
+        model.transfer(sender, recipient, request(sender, recipient, "10.01"))
+    assert (sender.balance, recipient.balance, sender.version) == (Decimal("10.00"), Decimal("0.00"), 0)
+
+
+@pytest.mark.parametrize("holder", ["sender", "recipient"])
+def test_currency_must_match_both_accounts(holder: str) -> None:
+    sender = account("100.00", "USD" if holder == "sender" else "RUB")
+    recipient = account("0.00", "USD" if holder == "recipient" else "RUB")
+    with pytest.raises(errors.CurrencyMismatch):
+        model.transfer(sender, recipient, request(sender, recipient))
+    assert sender.balance == Decimal("100.00")
+
+
+def test_transfer_to_self_is_rejected_before_any_lookup() -> None:
+    same = account("100.00")
+    with pytest.raises(errors.SameAccount):
+        request(same, same)
+
+
+@pytest.mark.parametrize("bad_id", ["", "not-a-uuid", "123"])
+def test_account_ids_must_be_uuids(bad_id: str) -> None:
+    with pytest.raises(errors.InvalidRequest):
+        model.TransferRequest.parse(bad_id, str(uuid.uuid4()), "1.00", "RUB")
+
+
+def test_long_description_and_key_are_rejected() -> None:
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    with pytest.raises(errors.InvalidRequest):
+        model.TransferRequest.parse(a, b, "1.00", "RUB", "x" * 256)
+    with pytest.raises(errors.InvalidRequest):
+        model.TransferRequest.parse(a, b, "1.00", "RUB", None, "k" * 256)
+
+
+def test_fingerprint_ignores_the_key_but_not_the_amount() -> None:
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    first = model.TransferRequest.parse(a, b, "1.5", "RUB", None, "k1")
+    same = model.TransferRequest.parse(a, b, "1.50", "RUB", None, "k2")
+    other = model.TransferRequest.parse(a, b, "1.51", "RUB", None, "k1")
+    assert first.fingerprint == same.fingerprint != other.fingerprint
+
+
+def test_deposit_credits_and_checks_currency() -> None:
+    target = account("1.00")
+    req = model.DepositRequest.parse(str(target.id), "2.50", "RUB", "pay-1", "top-1", "4242", "visa")
+    deposit = model.deposit(target, req)
+    assert target.balance == Decimal("3.50") and deposit.payment_id == "pay-1"
+    with pytest.raises(errors.CurrencyMismatch):
+        model.deposit(target, model.DepositRequest.parse(str(target.id), "1", "USD", "pay-2", "", "4242", ""))
+
+
+@pytest.mark.parametrize(("payment_id", "last4"), [("", "4242"), ("p", "42"), ("p", "abcd")])
+def test_deposit_request_validation(payment_id: str, last4: str) -> None:
+    with pytest.raises(errors.InvalidRequest):
+        model.DepositRequest.parse(str(uuid.uuid4()), "1.00", "RUB", payment_id, "", last4, "visa")
