@@ -10,7 +10,7 @@ from gateway.config import Settings
 # Reconnect quickly after a backend restarts instead of waiting out gRPC's default backoff.
 CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 200),
-    ("grpc.max_reconnect_backoff_ms", 2000),
+    ("grpc.max_reconnect_backoff_ms", 1000),
     ("grpc.keepalive_time_ms", 30000),
 ]
 

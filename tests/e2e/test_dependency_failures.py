@@ -1,0 +1,49 @@
+"""Bank or PostgreSQL down: the gateway answers 503 problem+json, and recovers when they return."""
+
+import asyncio
+import time
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stack import postgres, processes
+from stack.config import StackConfig
+from tests.conftest import create_accounts, start_bank
+from tests.e2e.test_transfers_api import assert_problem, balance, transfer
+
+
+async def wait_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
+    """The gateway's channel reconnects with backoff; a client sees readiness come back first."""
+    deadline = time.monotonic() + timeout
+    while (await api.get("/health/ready")).status_code != 200:
+        assert time.monotonic() < deadline, "the gateway did not see the Bank come back"
+        await asyncio.sleep(0.1)
+
+
+async def test_bank_down_gives_503_then_recovers(api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig) -> None:
+    a, b = await create_accounts(engine, "10.00", "0.00")
+    processes.stop(bank_service, "bank")
+    try:
+        assert_problem(await transfer(api, a, b, "1.00"), 503, "bank_unavailable")
+        assert_problem(await api.get(f"/accounts/{a}/balance"), 503, "bank_unavailable")
+        ready = await api.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["bank"] != "serving"
+    finally:
+        start_bank(bank_service)
+    await wait_ready(api)
+    assert (await transfer(api, a, b, "1.00")).status_code == 201
+    assert await balance(api, a) == "9.00"
+
+
+async def test_database_down_gives_503_then_recovers(api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig) -> None:
+    a, b = await create_accounts(engine, "10.00", "0.00")
+    assert (await transfer(api, a, b, "1.00")).status_code == 201  # the Bank's pool holds live connections
+    postgres.stop(bank_service)
+    try:
+        assert_problem(await transfer(api, a, b, "1.00"), 503, "database_unavailable")
+        assert_problem(await api.get(f"/accounts/{a}/balance"), 503, "database_unavailable")
+    finally:
+        postgres.start(bank_service)
+    await engine.dispose()
+    assert (await transfer(api, a, b, "1.00")).status_code == 201
+    assert await balance(api, a) == "8.00"
