@@ -22,7 +22,10 @@ gen: install
 	$(RUN) python -m scripts.generate_contracts
 
 test: install
-	$(RUN) pytest
+	$(RUN) coverage erase
+	$(RUN) pytest --cov --cov-report=
+	$(RUN) coverage report
+	$(RUN) coverage report --include='bank/*' --fail-under=80 > /dev/null || (echo "bank/ coverage is under 80%"; exit 1)
 
 bench: install
 	$(RUN) python -m loadtests.bench
