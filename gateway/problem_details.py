@@ -27,12 +27,16 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raised anywhere in the gateway to answer with a problem; the handler renders it."""
 
-    def __init__(self, status: int, code: str, title: str, detail: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, title: str, detail: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail or title)
         self.status, self.code, self.title, self.detail, self.headers = status, code, title, detail, headers
 
 
-def problem_response(request: Request, problem: ProblemError, errors: list[dict[str, object]] | None = None) -> JSONResponse:
+def problem_response(
+    request: Request, problem: ProblemError, errors: list[dict[str, object]] | None = None
+) -> JSONResponse:
     body = Problem(
         type=f"urn:wallet:problem:{problem.code}",
         title=problem.title,
@@ -70,7 +74,8 @@ def install(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = [
-            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()
+            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
         # A bad amount is the commonest mistake; give it its own code, as the Bank does.

@@ -41,11 +41,22 @@ class StackConfig(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        return (
-            f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}"
-            f"@{self.host}:{self.pg_port}/{self.pg_database}"
-        )
+        return f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}@{self.host}:{self.pg_port}/{self.pg_database}"
 
     @property
     def kafka_bootstrap(self) -> str:
         return f"{self.host}:{self.kafka_port}"
+
+
+PORT_FIELDS = tuple(name for name in StackConfig.model_fields if name.endswith("_port"))
+
+
+def ephemeral_config() -> StackConfig:
+    """A stack in a fresh temp folder on free ports, for tests and benchmarks beside a running `make up`."""
+    import tempfile
+
+    from stack.processes import free_port
+
+    state = Path(tempfile.mkdtemp(prefix="wallet-ephemeral-"))
+    state.chmod(0o755)  # the postgres OS user must reach its cluster inside
+    return StackConfig(state_dir=state, **{name: free_port() for name in PORT_FIELDS})

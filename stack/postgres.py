@@ -46,15 +46,24 @@ def start(cfg: StackConfig) -> None:
         NAME,
         [
             str(PG_BIN / "postgres"),
-            "-D", str(data),
-            "-c", f"port={cfg.pg_port}",
-            "-c", f"listen_addresses={cfg.host}",
-            "-c", f"unix_socket_directories={home}",
-            "-c", "wal_level=logical",
-            "-c", "max_wal_senders=10",
-            "-c", "max_replication_slots=10",
-            "-c", "max_connections=200",
-            "-c", "logging_collector=off",
+            "-D",
+            str(data),
+            "-c",
+            f"port={cfg.pg_port}",
+            "-c",
+            f"listen_addresses={cfg.host}",
+            "-c",
+            f"unix_socket_directories={home}",
+            "-c",
+            "wal_level=logical",
+            "-c",
+            "max_wal_senders=10",
+            "-c",
+            "max_replication_slots=10",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "logging_collector=off",
         ],
         user=OS_USER,
     )
@@ -66,9 +75,7 @@ def start(cfg: StackConfig) -> None:
 
 
 def is_ready(cfg: StackConfig) -> bool:
-    probe = subprocess.run(
-        [str(PG_BIN / "pg_isready"), "-q", "-h", cfg.host, "-p", str(cfg.pg_port)], check=False
-    )
+    probe = subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", cfg.host, "-p", str(cfg.pg_port)], check=False)
     return probe.returncode == 0
 
 
@@ -82,8 +89,17 @@ def _initdb(cfg: StackConfig, home: Path, data: Path) -> None:
     shutil.chown(pwfile, OS_USER, OS_USER)
     pwfile.chmod(0o600)
     result = _as_postgres(
-        str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", f"--pwfile={pwfile}",
-        "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+        str(PG_BIN / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        f"--pwfile={pwfile}",
+        "--auth-local=peer",
+        "--auth-host=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
     )
     if result.returncode != 0:
         raise processes.StackError(f"initdb failed: {result.stdout}{result.stderr}")
@@ -95,11 +111,19 @@ def _create_app_role(cfg: StackConfig, home: Path) -> None:
     statements = [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{cfg.pg_user}') THEN "
         f"CREATE ROLE \"{cfg.pg_user}\" LOGIN REPLICATION PASSWORD '{password}'; END IF; END $$;",
-        f"SELECT 'CREATE DATABASE \"{cfg.pg_database}\" OWNER \"{cfg.pg_user}\"' "
+        f'SELECT \'CREATE DATABASE "{cfg.pg_database}" OWNER "{cfg.pg_user}"\' '
         f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{cfg.pg_database}') \\gexec",
     ]
     result = _as_postgres(
-        "psql", "-v", "ON_ERROR_STOP=1", "-h", str(home), "-p", str(cfg.pg_port), "-d", "postgres",
+        "psql",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        str(home),
+        "-p",
+        str(cfg.pg_port),
+        "-d",
+        "postgres",
         input="\n".join(statements),
     )
     if result.returncode != 0:

@@ -1,11 +1,9 @@
 """Session fixtures that run the real stack (PostgreSQL, Bank, gateway) on free ports in a temp folder."""
 
 import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,30 +11,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from stack import postgres, processes, services
-from stack.config import StackConfig
+from stack.config import StackConfig, ephemeral_config
 
 
 @pytest.fixture(scope="session")
 def stack_cfg() -> Iterator[StackConfig]:
-    state = Path(tempfile.mkdtemp(prefix="wallet-test-"))
-    state.chmod(0o755)  # the postgres OS user must reach its cluster inside
-    ports = {
-        name: processes.free_port()
-        for name in (
-            "pg_port",
-            "kafka_port",
-            "kafka_controller_port",
-            "connect_port",
-            "clickhouse_http_port",
-            "clickhouse_tcp_port",
-            "bank_port",
-            "analytics_port",
-            "card_adapter_port",
-            "gateway_port",
-        )
-    }
-    yield StackConfig(state_dir=state, **ports)
-    shutil.rmtree(state, ignore_errors=True)
+    cfg = ephemeral_config()
+    yield cfg
+    shutil.rmtree(cfg.state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

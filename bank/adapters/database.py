@@ -39,7 +39,11 @@ def translate(exc: BaseException) -> BankError | None:
             return ConcurrencyConflict(f"transaction aborted by the database ({sqlstate})")
         if sqlstate == LOCK_NOT_AVAILABLE:
             return IdempotencyKeyInFlight("a request with this idempotency key is still in progress")
-        if sqlstate == QUERY_CANCELED or isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        if (
+            sqlstate == QUERY_CANCELED
+            or isinstance(exc, OperationalError | InterfaceError)
+            or exc.connection_invalidated
+        ):
             return DatabaseUnavailable("the database is unavailable")
         return None
     if isinstance(exc, OSError | TimeoutError | ConnectionError):

@@ -100,5 +100,9 @@ class PostgresUnitOfWork:
 
 def _account(row) -> Account:  # type: ignore[no-untyped-def]
     return Account(
-        id=row["id"], balance=row["balance"], currency=row["currency"], updated_at=row["updated_at"], version=row["version"]
+        id=row["id"],
+        balance=row["balance"],
+        currency=row["currency"],
+        updated_at=row["updated_at"],
+        version=row["version"],
     )

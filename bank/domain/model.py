@@ -47,8 +47,7 @@ class Account:
     def withdraw(self, amount: Decimal) -> None:
         if self.balance < amount:
             raise InsufficientFunds(
-                f"account {self.id} has {format_amount(self.balance)} {self.currency}, "
-                f"needs {format_amount(amount)}"
+                f"account {self.id} has {format_amount(self.balance)} {self.currency}, needs {format_amount(amount)}"
             )
         self._change(-amount)
 
@@ -128,9 +127,7 @@ def transfer(sender: Account, recipient: Account, request: TransferRequest) -> T
     """Move `request.amount` from sender to recipient, or raise without changing either."""
     for account in (sender, recipient):
         if account.currency != request.currency:
-            raise CurrencyMismatch(
-                f"account {account.id} holds {account.currency}, transfer is in {request.currency}"
-            )
+            raise CurrencyMismatch(f"account {account.id} holds {account.currency}, transfer is in {request.currency}")
     sender.withdraw(request.amount)
     recipient.deposit(request.amount)
     return Transfer(
@@ -207,9 +204,7 @@ class Deposit:
 def deposit(account: Account, request: DepositRequest) -> Deposit:
     """Credit `account` for a settled card payment."""
     if account.currency != request.currency:
-        raise CurrencyMismatch(
-            f"account {account.id} holds {account.currency}, deposit is in {request.currency}"
-        )
+        raise CurrencyMismatch(f"account {account.id} holds {account.currency}, deposit is in {request.currency}")
     account.deposit(request.amount)
     return Deposit(
         account_id=account.id,

@@ -12,11 +12,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
 from bank.domain.errors import BankError
-from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
+from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest, parse_uuid
 from bank.domain.money import format_amount
 from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.service_layer import balance_service, deposit_service, transfer_service
-from bank.domain.model import parse_uuid
 from generated import bank_pb2, bank_pb2_grpc
 
 log = logging.getLogger("bank")

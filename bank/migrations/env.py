@@ -5,10 +5,10 @@ from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
 
 from bank.adapters import tables  # noqa: F401 - registers the tables on the metadata
 from bank.config import get_settings
-from sqlmodel import SQLModel
 
 if context.config.config_file_name:
     fileConfig(context.config.config_file_name, disable_existing_loggers=False)

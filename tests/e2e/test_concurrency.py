@@ -19,7 +19,9 @@ ACCOUNTS = 12
 SCHEMA = json.loads((Path(__file__).parents[2] / "contracts/schemas/transfer_event.json").read_text())
 
 
-async def test_random_transfers_conserve_money_and_emit_one_event_each(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_random_transfers_conserve_money_and_emit_one_event_each(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     ids = await create_accounts(engine, *["100.00"] * ACCOUNTS)
     rng = random.Random(42)
     created: list[str] = []

@@ -20,7 +20,9 @@ async def wait_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
         await asyncio.sleep(0.1)
 
 
-async def test_bank_down_gives_503_then_recovers(api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig) -> None:
+async def test_bank_down_gives_503_then_recovers(
+    api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig
+) -> None:
     a, b = await create_accounts(engine, "10.00", "0.00")
     processes.stop(bank_service, "bank")
     try:
@@ -35,7 +37,9 @@ async def test_bank_down_gives_503_then_recovers(api: httpx.AsyncClient, engine:
     assert await balance(api, a) == "9.00"
 
 
-async def test_database_down_gives_503_then_recovers(api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig) -> None:
+async def test_database_down_gives_503_then_recovers(
+    api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig
+) -> None:
     a, b = await create_accounts(engine, "10.00", "0.00")
     assert (await transfer(api, a, b, "1.00")).status_code == 201  # the Bank's pool holds live connections
     postgres.stop(bank_service)

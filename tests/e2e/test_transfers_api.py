@@ -12,7 +12,14 @@ from tests.conftest import create_accounts
 PROBLEM = "application/problem+json"
 
 
-def transfer(api: httpx.AsyncClient, sender: object, recipient: object, amount: object = "10.00", key: str | None = None, **extra: object):  # type: ignore[no-untyped-def]
+def transfer(
+    api: httpx.AsyncClient,
+    sender: object,
+    recipient: object,
+    amount: object = "10.00",
+    key: str | None = None,
+    **extra: object,
+):  # type: ignore[no-untyped-def]
     headers = {"Idempotency-Key": key} if key else {}
     body = {"to_account_id": str(recipient), "amount": amount, "currency": "RUB", **extra}
     return api.post(f"/accounts/{sender}/transfers", json=body, headers=headers)
@@ -46,10 +53,19 @@ async def test_transfer_moves_money_and_answers_201(api: httpx.AsyncClient, engi
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [("-5.00", "invalid_amount"), ("0", "invalid_amount"), ("0.00", "invalid_amount"), ("1.001", "invalid_amount"),
-     ("abc", "invalid_amount"), (10, "invalid_amount"), (10.5, "invalid_amount")],
+    [
+        ("-5.00", "invalid_amount"),
+        ("0", "invalid_amount"),
+        ("0.00", "invalid_amount"),
+        ("1.001", "invalid_amount"),
+        ("abc", "invalid_amount"),
+        (10, "invalid_amount"),
+        (10.5, "invalid_amount"),
+    ],
 )
-async def test_bad_amounts_are_rejected_and_change_nothing(api: httpx.AsyncClient, engine: AsyncEngine, amount: object, code: str) -> None:
+async def test_bad_amounts_are_rejected_and_change_nothing(
+    api: httpx.AsyncClient, engine: AsyncEngine, amount: object, code: str
+) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
     assert_problem(await transfer(api, a, b, amount), 400, code)
     assert await balance(api, a) == "100.00"
@@ -81,7 +97,11 @@ async def test_malformed_requests(api: httpx.AsyncClient, engine: AsyncEngine) -
     assert_problem(await transfer(api, a, "nope"), 400, "invalid_request")
     assert_problem(await transfer(api, a, b, currency="rub"), 400, "invalid_request")
     assert_problem(await transfer(api, a, b, unexpected="field"), 400, "invalid_request")
-    assert_problem(await api.post(f"/accounts/{a}/transfers", content=b"{", headers={"content-type": "application/json"}), 400, "invalid_request")
+    assert_problem(
+        await api.post(f"/accounts/{a}/transfers", content=b"{", headers={"content-type": "application/json"}),
+        400,
+        "invalid_request",
+    )
     assert_problem(await transfer(api, a, b, key="k" * 256), 400, "invalid_request")
     assert_problem(await api.get("/nowhere"), 404, "not_found")
     assert await balance(api, a) == "5.00"

@@ -102,7 +102,9 @@ async def test_concurrent_spending_never_overdraws(bank: Bank, engine: AsyncEngi
 
 async def test_opposite_transfers_do_not_deadlock(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "1000.00", "1000.00")
-    work = [transfer_service.transfer_money(bank.uow, request(x, y, "1.00")) for _ in range(25) for x, y in ((a, b), (b, a))]
+    work = [
+        transfer_service.transfer_money(bank.uow, request(x, y, "1.00")) for _ in range(25) for x, y in ((a, b), (b, a))
+    ]
     results = await asyncio.gather(*work)
     assert len(results) == 50
     assert await balances(engine, [a, b]) == {a: Decimal("1000.00"), b: Decimal("1000.00")}

@@ -6,13 +6,19 @@ from bank.domain.errors import InvalidAmount, InvalidCurrency
 from bank.domain.money import format_amount, parse_amount, parse_currency
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1", "1.00"), ("0.01", "0.01"), ("10.5", "10.50"), ("9999999999999999.99", "9999999999999999.99")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1", "1.00"), ("0.01", "0.01"), ("10.5", "10.50"), ("9999999999999999.99", "9999999999999999.99")],
+)
 def test_valid_amounts_are_exact(text: str, expected: str) -> None:
     assert format_amount(parse_amount(text)) == expected
     assert parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["0", "0.00", "-1", "-0.01", "1.001", "1e3", "01", "", " 1", "1.", ".5", "NaN", "Infinity", "10000000000000000"])
+@pytest.mark.parametrize(
+    "text",
+    ["0", "0.00", "-1", "-0.01", "1.001", "1e3", "01", "", " 1", "1.", ".5", "NaN", "Infinity", "10000000000000000"],
+)
 def test_invalid_amounts_are_rejected(text: str) -> None:
     with pytest.raises(InvalidAmount):
         parse_amount(text)

@@ -10,7 +10,9 @@ def account(balance: str, currency: str = "RUB") -> model.Account:
     return model.Account(id=uuid.uuid4(), balance=Decimal(balance), currency=currency, updated_at=model.now())
 
 
-def request(sender: model.Account, recipient: model.Account, amount: str = "10.00", currency: str = "RUB", key: str = "") -> model.TransferRequest:
+def request(
+    sender: model.Account, recipient: model.Account, amount: str = "10.00", currency: str = "RUB", key: str = ""
+) -> model.TransferRequest:
     return model.TransferRequest.parse(str(sender.id), str(recipient.id), amount, currency, None, key)
 
 

@@ -12,7 +12,9 @@ from tests.unit.fake_unit_of_work import FakeStore, FakeUnitOfWork
 
 
 def make_store(*balances: str) -> tuple[FakeStore, list[uuid.UUID]]:
-    accounts = [model.Account(id=uuid.uuid4(), balance=Decimal(b), currency="RUB", updated_at=model.now()) for b in balances]
+    accounts = [
+        model.Account(id=uuid.uuid4(), balance=Decimal(b), currency="RUB", updated_at=model.now()) for b in balances
+    ]
     return FakeStore(accounts), [a.id for a in accounts]
 
 
