@@ -1,0 +1,1 @@
+"""Benchmarks and load generators (`make bench`); they print numbers, they assert nothing."""
