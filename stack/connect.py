@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from stack import processes
+from stack import kafka, processes
 from stack.config import StackConfig
 from stack.jars import ensure_jars, java_argv
 from stack.processes import StackError
@@ -74,12 +74,13 @@ def start(cfg: StackConfig) -> None:
     if processes.running_pid(cfg, NAME) is None:
         if processes.port_open(cfg.host, cfg.connect_port):
             raise StackError(f"port {cfg.connect_port} is in use by another program")
+        if not kafka.is_ready(cfg):
+            # the worker would retry forever instead of failing
+            raise StackError(f"Kafka Connect needs Kafka at {cfg.kafka_bootstrap}: start it first")
         props = cfg.path(NAME, "worker.properties")
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))
-        argv = java_argv(
-            cfg, NAME, "org.apache.kafka.connect.cli.ConnectDistributed", str(props), heap="768m"
-        )
+        argv = java_argv(cfg, NAME, "org.apache.kafka.connect.cli.ConnectDistributed", str(props), heap="768m")
         processes.spawn(cfg, NAME, argv)
     processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "Kafka Connect REST")
 

@@ -1,5 +1,6 @@
 """Fetch (once) the Kafka, Connect and Debezium jars that stack/jars/pom.xml names; run them."""
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -40,6 +41,17 @@ def jars(cfg: StackConfig) -> Jars:
 def ensure_jars(cfg: StackConfig) -> Jars:
     """Fetch the jars with Maven unless a complete set for this pom is already cached."""
     found = jars(cfg)
+    if (found.kafka / _DONE).exists() and (found.debezium / _DONE).exists():
+        return found
+    cfg.jars_dir.mkdir(parents=True, exist_ok=True)
+    with open(cfg.jars_dir / ".lock", "w") as lock:
+        # two `make up`s (or test sessions) at once must not fill the same folder together
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _fetch(found)
+    return found
+
+
+def _fetch(found: Jars) -> None:
     if not (found.kafka / _DONE).exists():
         _copy(found.kafka, "kafka")
         (found.kafka / _DONE).touch()
@@ -52,7 +64,6 @@ def ensure_jars(cfg: StackConfig) -> Jars:
             if jar.name in worker:
                 jar.unlink()
         (found.debezium / _DONE).touch()
-    return found
 
 
 def _copy(dest: Path, profile: str) -> None:

@@ -1,5 +1,6 @@
 """Start, find and stop the stack's background processes; each has a pid file and a log file."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -80,10 +81,8 @@ def stop(cfg: StackConfig, name: str, timeout: float = 30.0, sig: int = signal.S
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _alive(pid: int) -> bool:
@@ -138,9 +137,7 @@ def log_tail(cfg: StackConfig, name: str, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def wait_ready(
-    cfg: StackConfig, name: str, predicate: Callable[[], bool], timeout: float, what: str
-) -> None:
+def wait_ready(cfg: StackConfig, name: str, predicate: Callable[[], bool], timeout: float, what: str) -> None:
     """Like wait_until, but fail at once (with the log's tail) if `name`'s process has exited."""
 
     def ready() -> bool:
