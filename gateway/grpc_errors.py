@@ -1,9 +1,9 @@
 """Translates a failed gRPC call into the gateway's problem, once, for every backend service."""
 
 import grpc
-from google.rpc import error_details_pb2, status_pb2
 
 from gateway.problem_details import ProblemError
+from kernel.grpc_status import error_reason
 
 # reason (google.rpc.ErrorInfo) -> (HTTP status, title)
 REASONS: dict[str, tuple[int, str]] = {
@@ -32,7 +32,7 @@ CODES: dict[grpc.StatusCode, tuple[int, str, str]] = {
 
 def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     """`service` names the backend in codes and titles, e.g. 'bank' -> bank_unavailable."""
-    reason = _reason(error)
+    reason = error_reason(error)
     if reason in REASONS:
         status, title = REASONS[reason]
         headers = {"Retry-After": "1"} if status in (409, 503) else None
@@ -41,13 +41,3 @@ def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     code = suffix if suffix in ("invalid_request", "not_found") else f"{service}_{suffix}"
     headers = {"Retry-After": "1"} if status == 503 else None
     return ProblemError(status, code, f"The {service} service {verb}", error.details(), headers)
-
-
-def _reason(error: grpc.aio.AioRpcError) -> str | None:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            for detail in status_pb2.Status.FromString(value).details:
-                info = error_details_pb2.ErrorInfo()
-                if detail.Unpack(info):
-                    return info.reason
-    return None

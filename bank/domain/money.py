@@ -1,31 +1,17 @@
-"""Exact money values: decimal strings in, Decimal with two places inside, never float."""
+"""The Bank's money parsing: the shared rules of kernel.money, failing with the Bank's own errors."""
 
-import re
 from decimal import Decimal
 
 from bank.domain.errors import InvalidAmount, InvalidCurrency
+from kernel import money
+from kernel.money import CENT, MAX_AMOUNT, format_amount
 
-MAX_AMOUNT = Decimal("9999999999999999.99")  # fits NUMERIC(18, 2)
-CENT = Decimal("0.01")
-_AMOUNT = re.compile(r"^(0|[1-9]\d{0,15})(\.\d{1,2})?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+__all__ = ["CENT", "MAX_AMOUNT", "format_amount", "parse_amount", "parse_currency"]
 
 
 def parse_amount(text: str) -> Decimal:
-    """A positive amount with at most two decimals, from its canonical decimal string."""
-    if not _AMOUNT.match(text or ""):
-        raise InvalidAmount(f"amount must be a positive decimal string with at most 2 decimals, got {text!r}")
-    amount = Decimal(text).quantize(CENT)
-    if amount <= 0:
-        raise InvalidAmount("amount must be greater than zero")
-    return amount
+    return money.parse_amount(text, InvalidAmount)
 
 
 def parse_currency(text: str) -> str:
-    if not _CURRENCY.match(text or ""):
-        raise InvalidCurrency(f"currency must be a 3-letter ISO 4217 code, got {text!r}")
-    return text
-
-
-def format_amount(amount: Decimal) -> str:
-    return str(amount.quantize(CENT))
+    return money.parse_currency(text, InvalidCurrency)

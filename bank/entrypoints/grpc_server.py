@@ -2,12 +2,10 @@
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
@@ -17,6 +15,8 @@ from bank.domain.money import format_amount
 from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.service_layer import balance_service, deposit_service, transfer_service
 from generated import bank_pb2, bank_pb2_grpc
+from kernel import grpc_status
+from kernel.grpc_server import serve_until_signalled
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"
@@ -68,14 +68,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
 async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:
     """Run a use case; a Bank error becomes its gRPC status, anything else INTERNAL (logged)."""
-    try:
-        return await work()
-    except BankError as error:
-        await context.abort_with_status(to_grpc_status(error))
-    except Exception:
-        log.exception("unexpected error")
-        await context.abort(grpc.StatusCode.INTERNAL, "internal error")
-    raise AssertionError("unreachable")
+    return await grpc_status.answer(context, work, BankError, to_grpc_status, log)  # type: ignore[arg-type]
 
 
 def _transfer(t: Transfer) -> bank_pb2.Transfer:
@@ -113,20 +106,7 @@ async def serve(settings: Settings) -> None:
     bank = bootstrap(settings)
     server = grpc.aio.server()
     bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(bank), server)
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    server.add_insecure_port(f"{settings.host}:{settings.port}")
-    await server.start()
-    for name in ("", SERVICE_NAME):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("bank listening on %s:%s", settings.host, settings.port)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
-    await health_servicer.enter_graceful_shutdown()
-    await server.stop(grace=5)
+    await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
     await bank.close()
 
 

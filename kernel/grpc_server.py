@@ -1,0 +1,40 @@
+"""Run a grpc.aio server with the standard health service until SIGTERM or SIGINT."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+GRACE_S = 5
+
+
+async def serve_until_signalled(
+    server: grpc.aio.Server,
+    address: str,
+    service_name: str,
+    log: logging.Logger,
+    on_started: Callable[[], Awaitable[None]] | None = None,
+    on_stopping: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Serve on `address`, report SERVING for "" and `service_name`, drain gracefully on a signal."""
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    server.add_insecure_port(address)
+    await server.start()
+    if on_started:
+        await on_started()
+    for name in ("", service_name):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("%s listening on %s", service_name, address)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    await health_servicer.enter_graceful_shutdown()
+    if on_stopping:
+        await on_stopping()
+    await server.stop(grace=GRACE_S)

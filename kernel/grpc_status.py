@@ -1,0 +1,63 @@
+"""Service errors as gRPC statuses carrying a google.rpc.ErrorInfo, and the reason read back by clients."""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol, TypeVar
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+R = TypeVar("R")
+
+
+class ServiceError(Protocol):
+    """What every service's base error offers: a machine-readable reason and a message."""
+
+    reason: str
+    message: str
+
+
+def status_code(error: Exception, codes: Mapping[type, int]) -> int:
+    """The code of the most specific class in `codes`: e.g. InsufficientFunds before RejectedRequest."""
+    for cls in type(error).__mro__:
+        if cls in codes:
+            return codes[cls]
+    return code_pb2.INTERNAL
+
+
+def to_status(error: ServiceError, code: int, domain: str) -> grpc.Status:
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=domain))
+    status = status_pb2.Status(code=code, message=error.message, details=[detail])
+    return rpc_status.to_status(status)
+
+
+def error_reason(error: grpc.aio.AioRpcError) -> str | None:
+    """The ErrorInfo reason a service attached to a failed call, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            for detail in status_pb2.Status.FromString(value).details:
+                info = error_details_pb2.ErrorInfo()
+                if detail.Unpack(info):
+                    return info.reason
+    return None
+
+
+async def answer(
+    context: grpc.aio.ServicerContext,
+    work: Callable[[], Awaitable[R]],
+    expected: type[Exception],
+    to_grpc_status: Callable[[Exception], grpc.Status],
+    log: logging.Logger,
+) -> R:
+    """Run a use case; an `expected` error becomes its gRPC status, anything else INTERNAL (logged)."""
+    try:
+        return await work()
+    except expected as error:
+        await context.abort_with_status(to_grpc_status(error))
+    except Exception:
+        log.exception("unexpected error")
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+    raise AssertionError("unreachable")
