@@ -2,16 +2,15 @@
 
 import uuid
 from collections.abc import Iterable
-from types import TracebackType
-from typing import Self
 
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import translate
 from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, TransferRow
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
+from kernel.postgres import PostgresTransaction
 
 accounts = AccountRow.__table__
 transfers = TransferRow.__table__
@@ -19,45 +18,9 @@ deposits = DepositRow.__table__
 outbox = OutboxRow.__table__
 
 
-class PostgresUnitOfWork:
+class PostgresUnitOfWork(PostgresTransaction):
     def __init__(self, engine: AsyncEngine, idempotency_wait_ms: int) -> None:
-        self._engine = engine
-        self._idempotency_wait_ms = idempotency_wait_ms
-        self._conn: AsyncConnection | None = None
-
-    async def __aenter__(self) -> Self:
-        try:
-            self._conn = await self._engine.connect()
-            await self._conn.begin()
-        except BaseException as exc:
-            raise (translate(exc) or exc) from exc
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        conn, self._conn = self._conn, None
-        try:
-            if conn is not None:
-                await conn.rollback()  # no-op after commit()
-                await conn.close()
-        except Exception:  # noqa: S110 - the connection is already broken; the pool discards it
-            pass
-        if exc is not None and (translated := translate(exc)):
-            raise translated from exc
-
-    @property
-    def conn(self) -> AsyncConnection:
-        assert self._conn is not None, "unit of work used outside `async with`"
-        return self._conn
-
-    async def commit(self) -> None:
-        await self.conn.commit()
-
-    async def lock_idempotency_key(self, scope: str, key: str) -> None:
-        await self.conn.execute(text(f"SET LOCAL lock_timeout = {int(self._idempotency_wait_ms)}"))
-        await self.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{scope}:{key}", 0))))
-        await self.conn.execute(text("SET LOCAL lock_timeout = 0"))
+        super().__init__(engine, translate, idempotency_wait_ms)
 
     async def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Account]:
         # Locking in primary-key order means two transfers never wait on each other in a cycle.

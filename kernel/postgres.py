@@ -1,0 +1,116 @@
+"""PostgreSQL plumbing the services share: the async engine, what a driver failure means, one transaction."""
+
+from collections.abc import Callable
+from enum import Enum
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+SERIALIZATION_FAILURE = "40001"
+DEADLOCK_DETECTED = "40P01"
+LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
+
+
+class Failure(Enum):
+    CONFLICT = "conflict"  # serialization failure or deadlock: the whole transaction may be retried
+    LOCK_TIMEOUT = "lock_timeout"  # another transaction held the lock past lock_timeout
+    UNAVAILABLE = "unavailable"  # no database, broken connection or statement timeout
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int,
+    max_overflow: int,
+    connect_timeout_s: float,
+    statement_timeout_ms: int,
+    application_name: str,
+) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=connect_timeout_s,
+        connect_args={
+            "timeout": connect_timeout_s,
+            "server_settings": {"statement_timeout": str(statement_timeout_ms), "application_name": application_name},
+        },
+    )
+
+
+def failure(exc: BaseException) -> Failure | None:
+    """What a driver failure means to the caller, or None when it is a bug to let through."""
+    if isinstance(exc, DBAPIError):
+        sqlstate = _sqlstate(exc)
+        if sqlstate in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED):
+            return Failure.CONFLICT
+        if sqlstate == LOCK_NOT_AVAILABLE:
+            return Failure.LOCK_TIMEOUT
+        broken = isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+        if sqlstate == QUERY_CANCELED or broken:
+            return Failure.UNAVAILABLE
+        return None
+    if isinstance(exc, OSError | TimeoutError | ConnectionError) or type(exc).__module__.startswith("asyncpg"):
+        return Failure.UNAVAILABLE
+    return None
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+class PostgresTransaction:
+    """One connection, one transaction; leaving without commit() rolls back. Driver failures are
+    re-raised as the service's own errors by `translate` (None lets the original through)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        translate: Callable[[BaseException], Exception | None],
+        idempotency_wait_ms: int,
+    ) -> None:
+        self._engine = engine
+        self._translate = translate
+        self._idempotency_wait_ms = idempotency_wait_ms
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except BaseException as exc:
+            raise (self._translate(exc) or exc) from exc
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        try:
+            if conn is not None:
+                await conn.rollback()  # no-op after commit()
+                await conn.close()
+        except Exception:  # noqa: S110 - the connection is already broken; the pool discards it
+            pass
+        if exc is not None and (translated := self._translate(exc)):
+            raise translated from exc
+
+    @property
+    def conn(self) -> AsyncConnection:
+        assert self._conn is not None, "unit of work used outside `async with`"
+        return self._conn
+
+    async def commit(self) -> None:
+        await self.conn.commit()
+
+    async def lock_idempotency_key(self, scope: str, key: str) -> None:
+        """Wait at most idempotency_wait_ms for other transactions holding (scope, key); then LOCK_TIMEOUT."""
+        await self.conn.execute(text(f"SET LOCAL lock_timeout = {int(self._idempotency_wait_ms)}"))
+        await self.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{scope}:{key}", 0))))
+        await self.conn.execute(text("SET LOCAL lock_timeout = 0"))
