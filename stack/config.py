@@ -18,6 +18,7 @@ class StackConfig(BaseSettings):
     pg_user: str = "wallet"
     pg_password: str = "wallet"
     pg_database: str = "wallet"
+    card_adapter_database: str = "card_adapter"
 
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
@@ -42,6 +43,11 @@ class StackConfig(BaseSettings):
     @property
     def database_url(self) -> str:
         return f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}@{self.host}:{self.pg_port}/{self.pg_database}"
+
+    @property
+    def card_adapter_database_url(self) -> str:
+        """The Card Adapter's own database, in the same cluster and owned by the same role."""
+        return f"{self.database_url.rsplit('/', 1)[0]}/{self.card_adapter_database}"
 
     @property
     def kafka_bootstrap(self) -> str:

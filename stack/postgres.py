@@ -68,10 +68,8 @@ def start(cfg: StackConfig) -> None:
         user=OS_USER,
     )
     processes.wait_until(lambda: is_ready(cfg), 60, "PostgreSQL", log=processes.log_file(cfg, NAME))
-    marker = home / "wallet-role-created"
-    if not marker.exists():
-        _create_app_role(cfg, home)
-        marker.touch()
+    # Every start, not once: the statements are idempotent and a newer version may add a database.
+    _create_app_role(cfg, home)
 
 
 def is_ready(cfg: StackConfig) -> bool:
@@ -106,13 +104,17 @@ def _initdb(cfg: StackConfig, home: Path, data: Path) -> None:
 
 
 def _create_app_role(cfg: StackConfig, home: Path) -> None:
-    """The application role owns its database and may replicate (Debezium reads the WAL as it)."""
+    """The application role owns the databases (the Bank's, the Card Adapter's) and may replicate (Debezium reads
+    the WAL as it)."""
     password = cfg.pg_password.replace("'", "''")
     statements = [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{cfg.pg_user}') THEN "
         f"CREATE ROLE \"{cfg.pg_user}\" LOGIN REPLICATION PASSWORD '{password}'; END IF; END $$;",
-        f'SELECT \'CREATE DATABASE "{cfg.pg_database}" OWNER "{cfg.pg_user}"\' '
-        f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{cfg.pg_database}') \\gexec",
+        *(
+            f'SELECT \'CREATE DATABASE "{name}" OWNER "{cfg.pg_user}"\' '
+            f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{name}') \\gexec"
+            for name in (cfg.pg_database, cfg.card_adapter_database)
+        ),
     ]
     result = _as_postgres(
         "psql",

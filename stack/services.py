@@ -1,4 +1,4 @@
-"""The Wallet's own services (Bank, gateway) as background processes of the stack."""
+"""The Wallet's own services (Bank, Card Adapter, gateway) as background processes of the stack."""
 
 import os
 import subprocess
@@ -29,11 +29,22 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
         "GATEWAY_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
         "GATEWAY_ANALYTICS_TARGET": f"{cfg.host}:{cfg.analytics_port}",
         "GATEWAY_CARD_ADAPTER_TARGET": f"{cfg.host}:{cfg.card_adapter_port}",
+        "CARD_ADAPTER_DATABASE_URL": cfg.card_adapter_database_url,
+        "CARD_ADAPTER_HOST": cfg.host,
+        "CARD_ADAPTER_PORT": str(cfg.card_adapter_port),
+        "CARD_ADAPTER_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
     }
 
 
 def bank(cfg: StackConfig) -> Service:
     return Service("bank", [sys.executable, "-m", "bank.entrypoints.grpc_server"], service_env(cfg))
+
+
+def card_adapter(cfg: StackConfig, **settings: str) -> Service:
+    """`settings` override CARD_ADAPTER_* variables, e.g. deposit_budget_s="5"."""
+    extra = {f"CARD_ADAPTER_{name.upper()}": value for name, value in settings.items()}
+    argv = [sys.executable, "-m", "card_adapter.entrypoints.grpc_server"]
+    return Service("card_adapter", argv, {**service_env(cfg), **extra})
 
 
 def gateway(cfg: StackConfig) -> Service:
@@ -43,6 +54,10 @@ def gateway(cfg: StackConfig) -> Service:
 
 def migrate_bank(cfg: StackConfig) -> None:
     _run(cfg, [sys.executable, "-m", "alembic", "-c", "bank/alembic.ini", "upgrade", "head"])
+
+
+def migrate_card_adapter(cfg: StackConfig) -> None:
+    _run(cfg, [sys.executable, "-m", "alembic", "-c", "card_adapter/alembic.ini", "upgrade", "head"])
 
 
 def seed_bank(cfg: StackConfig) -> None:

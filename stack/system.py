@@ -7,9 +7,11 @@ from stack.config import StackConfig
 def up(cfg: StackConfig, seed: bool = True) -> None:
     postgres.start(cfg)
     services.migrate_bank(cfg)
+    services.migrate_card_adapter(cfg)
     if seed:
         services.seed_bank(cfg)
     services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
+    services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
     services.start(
         cfg,
         services.gateway(cfg),
@@ -18,7 +20,7 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
 
 
 def down(cfg: StackConfig) -> None:
-    for name in ("gateway", "bank"):
+    for name in ("gateway", "card_adapter", "bank"):
         processes.stop(cfg, name)
     postgres.stop(cfg)
 

@@ -1,0 +1,1 @@
+"""Card Adapter adapters: its PostgreSQL tables, the Bank's gRPC client, the mock payment gateway."""

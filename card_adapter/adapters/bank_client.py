@@ -1,0 +1,60 @@
+"""The Card Adapter's client of the Bank's gRPC API, and what each failure means for the money."""
+
+import uuid
+
+import grpc
+
+from card_adapter.domain.errors import AccountNotFound, CurrencyMismatch
+from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected
+from card_adapter.domain.topup import TopUp
+from generated import bank_pb2, bank_pb2_grpc
+from kernel.grpc_status import error_reason
+from kernel.money import format_amount
+
+# The Bank refuses these for good; it checks the payment id first, so a refusal also means "not credited".
+FINAL_REJECTIONS = {"INVALID_AMOUNT", "INVALID_CURRENCY", "INVALID_REQUEST", "ACCOUNT_NOT_FOUND", "CURRENCY_MISMATCH"}
+# gRPC's words when no connection could be made: the call never left this process.
+NOT_CONNECTED = "failed to connect"
+
+
+class GrpcBank:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+        self._stub = bank_pb2_grpc.BankServiceStub(channel)
+        self._timeout = timeout_s
+
+    async def check_account(self, account_id: uuid.UUID, currency: str) -> None:
+        try:
+            reply = await self._stub.GetBalance(
+                bank_pb2.GetBalanceRequest(account_id=str(account_id)), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            if error_reason(error) == "ACCOUNT_NOT_FOUND":
+                raise AccountNotFound(f"account {account_id} does not exist") from None
+            return  # the Bank cannot say now; the deposit step retries and refunds if it must
+        if reply.currency != currency:
+            raise CurrencyMismatch(f"account {account_id} holds {reply.currency}, the top-up is in {currency}")
+
+    async def deposit(self, topup: TopUp) -> None:
+        request = bank_pb2.DepositMoneyRequest(
+            account_id=str(topup.account_id),
+            amount=format_amount(topup.amount),
+            currency=topup.currency,
+            payment_id=topup.charge_id or "",
+            topup_id=str(topup.id),
+            card_last4=topup.card_last4,
+            card_brand=topup.card_brand,
+        )
+        try:
+            await self._stub.DepositMoney(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as error:
+            raise deposit_failure(error) from None
+
+
+def deposit_failure(error: grpc.aio.AioRpcError) -> Exception:
+    """DepositRejected, DepositNotSent or (when in doubt) DepositOutcomeUnknown."""
+    reason = error_reason(error)
+    if reason in FINAL_REJECTIONS:
+        return DepositRejected(reason.lower())
+    if error.code() == grpc.StatusCode.UNAVAILABLE and reason is None and NOT_CONNECTED in (error.details() or ""):
+        return DepositNotSent(error.details())
+    return DepositOutcomeUnknown(f"{error.code().name}: {error.details()}")

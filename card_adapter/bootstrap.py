@@ -1,0 +1,61 @@
+"""Wires the Card Adapter: settings -> engines, Bank channel, mock gateway -> settlement and its workers."""
+
+import random
+from dataclasses import dataclass
+
+import grpc
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from card_adapter.adapters.bank_client import GrpcBank
+from card_adapter.adapters.claims import AdvisoryLockClaims
+from card_adapter.adapters.database import create_engine
+from card_adapter.adapters.mock_gateway import MockPaymentGateway
+from card_adapter.adapters.unit_of_work import PostgresUnitOfWork
+from card_adapter.config import Settings
+from card_adapter.service_layer.backoff import Backoff
+from card_adapter.service_layer.settlement import Settlement
+from card_adapter.service_layer.settlements import Settlements
+
+# Reconnect quickly after the Bank restarts instead of waiting out gRPC's default backoff.
+CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
+
+
+@dataclass
+class CardAdapter:
+    settings: Settings
+    engine: AsyncEngine
+    claims_engine: AsyncEngine
+    bank_channel: grpc.aio.Channel
+    bank: GrpcBank
+    settlements: Settlements
+
+    def uow(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
+
+    async def close(self) -> None:
+        await self.settlements.close()
+        await self.bank_channel.close()
+        await self.engine.dispose()
+        await self.claims_engine.dispose()
+
+
+def bootstrap(settings: Settings) -> CardAdapter:
+    engine = create_engine(settings)
+    claims_engine = create_async_engine(settings.database_url, poolclass=NullPool)
+    channel = grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS)
+    bank = GrpcBank(channel, settings.bank_timeout_s)
+    gateway = MockPaymentGateway(
+        engine,
+        latency_ms=settings.gateway_latency_ms,
+        failure_rate=settings.gateway_failure_rate,
+        seed=settings.gateway_seed,
+        timeout_s=settings.gateway_timeout_s,
+    )
+    backoff = Backoff(settings.retry_base_s, settings.retry_cap_s, random.Random(settings.gateway_seed))
+
+    def uow() -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(engine, settings.idempotency_wait_ms)
+
+    settlement = Settlement(uow, gateway, bank, AdvisoryLockClaims(claims_engine), backoff, settings.deposit_budget_s)
+    return CardAdapter(settings, engine, claims_engine, channel, bank, Settlements(settlement, uow, backoff))

@@ -1,0 +1,43 @@
+"""Card Adapter settings, all from the environment (CARD_ADAPTER_*)."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARD_ADAPTER_")
+
+    database_url: str = "postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/card_adapter"
+    host: str = "127.0.0.1"
+    port: int = 50053
+    bank_target: str = "127.0.0.1:50051"
+    # Deadline of one call to the Bank.
+    bank_timeout_s: float = 3.0
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_connect_timeout_s: float = 3.0
+    statement_timeout_ms: int = 10000
+    # How long a request waits for another request holding the same idempotency key.
+    idempotency_wait_ms: int = 5000
+    # A top-up not settled by then is answered as pending; keep it below the gateway's gRPC deadline (5 s).
+    respond_within_s: float = 2.5
+    # Retries of the deposit (and of gateway look-ups and refunds): exponential backoff with full jitter.
+    retry_base_s: float = 0.2
+    retry_cap_s: float = 5.0
+    # After this long since the charge, a deposit that never reached the Bank is refunded.
+    deposit_budget_s: float = 60.0
+    # How often to look for top-ups whose worker died in another replica.
+    sweep_interval_s: float = 30.0
+    # The mock payment gateway (the only mock in the product).
+    gateway_latency_ms: int = Field(default=50, ge=0)
+    gateway_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    gateway_seed: int | None = None
+    gateway_timeout_s: float = 2.0
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Card Adapter domain: card rules and the top-up state machine, no framework or driver imports."""

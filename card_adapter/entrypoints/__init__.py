@@ -1,0 +1,1 @@
+"""Card Adapter entrypoints: the gRPC server."""

@@ -1,0 +1,109 @@
+"""The Card Adapter's gRPC server: CardAdapterService plus the standard health service."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+
+from card_adapter.bootstrap import CardAdapter, bootstrap
+from card_adapter.config import Settings, get_settings
+from card_adapter.domain.card import Card
+from card_adapter.domain.errors import CardAdapterError, InvalidRequest
+from card_adapter.domain.topup import TopUp, TopUpRequest, today
+from card_adapter.entrypoints.grpc_errors import to_grpc_status
+from card_adapter.service_layer import topup_service
+from generated import card_adapter_pb2, card_adapter_pb2_grpc
+from kernel import grpc_status
+from kernel.grpc_server import serve_until_signalled
+from kernel.money import format_amount
+
+log = logging.getLogger("card_adapter")
+SERVICE_NAME = "wallet.card_adapter.v1.CardAdapterService"
+R = TypeVar("R")
+
+
+class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
+    def __init__(self, adapter: CardAdapter) -> None:
+        self.adapter = adapter
+
+    async def ProcessCardTopUp(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> card_adapter_pb2.ProcessCardTopUpResponse:
+            c = request.card
+            card = Card.parse(c.number, c.exp_month, c.exp_year, c.cvc, c.holder_name, today())
+            command = TopUpRequest.parse(
+                request.account_id, request.amount, request.currency, card, request.idempotency_key
+            )
+            topup, replayed = await topup_service.accept_topup(self.adapter.uow, self.adapter.bank, command)
+            if not replayed:
+                self.adapter.settlements.start(topup.id, card)
+            settled = await self.adapter.settlements.wait_final(topup.id, self.adapter.settings.respond_within_s)
+            return card_adapter_pb2.ProcessCardTopUpResponse(topup=_topup(settled or topup), replayed=replayed)
+
+        return await _answer(context, work)
+
+    async def GetTopUp(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> card_adapter_pb2.GetTopUpResponse:
+            topup = await topup_service.get_topup(
+                self.adapter.uow, _uuid(request.account_id, "account_id"), _uuid(request.topup_id, "topup_id")
+            )
+            return card_adapter_pb2.GetTopUpResponse(topup=_topup(topup))
+
+        return await _answer(context, work)
+
+
+async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:
+    return await grpc_status.answer(context, work, CardAdapterError, to_grpc_status, log)  # type: ignore[arg-type]
+
+
+def _uuid(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidRequest(f"{what} must be a UUID, got {text!r}") from None
+
+
+def _topup(t: TopUp) -> card_adapter_pb2.TopUp:
+    return card_adapter_pb2.TopUp(
+        topup_id=str(t.id),
+        account_id=str(t.account_id),
+        amount=format_amount(t.amount),
+        currency=t.currency,
+        status=t.status,
+        state=t.state.value,
+        reason=t.reason or "",
+        card_last4=t.card_last4,
+        card_brand=t.card_brand,
+        payment_id=t.charge_id or "",
+        created_at=t.created_at.isoformat(),
+        updated_at=t.updated_at.isoformat(),
+    )
+
+
+async def serve(settings: Settings) -> None:
+    adapter = bootstrap(settings)
+    try:
+        # Before the server takes requests, so that no fresh top-up is mistaken for an interrupted one.
+        log.info("resumed %d unfinished top-ups", await adapter.settlements.resume_unfinished())
+    except CardAdapterError as error:
+        log.warning("could not resume unfinished top-ups yet (%s); the sweep will", error.message)
+    sweeper = asyncio.create_task(adapter.settlements.sweep_forever(settings.sweep_interval_s))
+    server = grpc.aio.server()
+    card_adapter_pb2_grpc.add_CardAdapterServiceServicer_to_server(CardAdapterServicer(adapter), server)
+    try:
+        await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
+    finally:
+        sweeper.cancel()
+        await adapter.close()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

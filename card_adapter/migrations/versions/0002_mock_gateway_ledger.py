@@ -1,0 +1,45 @@
+"""The mock payment gateway's ledger, in its own schema: the "external" side of a charge.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+SCHEMA = "mock_gateway"
+MONEY = sa.Numeric(18, 2)
+CREATED_AT = sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
+def upgrade() -> None:
+    op.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    op.create_table(
+        "charges",
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("idempotency_id", sa.String(255), nullable=False, unique=True),
+        sa.Column("amount", MONEY, nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("card_last4", sa.String(4), nullable=False),
+        sa.Column("card_brand", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        CREATED_AT.copy(),
+        schema=SCHEMA,
+    )
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("charge_id", sa.String(40), sa.ForeignKey(f"{SCHEMA}.charges.id"), nullable=False, unique=True),
+        sa.Column("amount", MONEY, nullable=False),
+        CREATED_AT.copy(),
+        schema=SCHEMA,
+    )
+
+
+def downgrade() -> None:
+    op.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
