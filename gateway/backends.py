@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import grpc
 
 from gateway.bank_client import BankClient
+from gateway.card_adapter_client import CardAdapterClient
 from gateway.config import Settings
 
 # Reconnect quickly after a backend restarts instead of waiting out gRPC's default backoff.
@@ -19,11 +20,19 @@ CHANNEL_OPTIONS = [
 class Backends:
     channels: dict[str, grpc.aio.Channel]
     bank: BankClient
+    card_adapter: CardAdapterClient
 
     @classmethod
     def open(cls, settings: Settings) -> "Backends":
-        channels = {"bank": grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS)}
-        return cls(channels=channels, bank=BankClient(channels["bank"], settings.grpc_timeout_s))
+        channels = {
+            "bank": grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS),
+            "card_adapter": grpc.aio.insecure_channel(settings.card_adapter_target, options=CHANNEL_OPTIONS),
+        }
+        return cls(
+            channels=channels,
+            bank=BankClient(channels["bank"], settings.grpc_timeout_s),
+            card_adapter=CardAdapterClient(channels["card_adapter"], settings.grpc_timeout_s),
+        )
 
     async def close(self) -> None:
         for channel in self.channels.values():

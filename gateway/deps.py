@@ -7,6 +7,7 @@ from fastapi import Depends, Header, Path, Request
 
 from gateway.backends import Backends
 from gateway.bank_client import BankClient
+from gateway.card_adapter_client import CardAdapterClient
 from gateway.config import Settings, get_settings
 
 
@@ -18,8 +19,13 @@ def _bank(backends: Annotated[Backends, Depends(_backends)]) -> BankClient:
     return backends.bank
 
 
+def _card_adapter(backends: Annotated[Backends, Depends(_backends)]) -> CardAdapterClient:
+    return backends.card_adapter
+
+
 BackendsDep = Annotated[Backends, Depends(_backends)]
 BankDep = Annotated[BankClient, Depends(_bank)]
+CardAdapterDep = Annotated[CardAdapterClient, Depends(_card_adapter)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AccountId = Annotated[UUID, Path(alias="accountId", description="Account UUID")]
 IdempotencyKey = Annotated[

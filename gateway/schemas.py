@@ -1,5 +1,6 @@
 """The public JSON shapes of the REST API (contracts/openapi.yaml); never ORM tables."""
 
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,3 +43,53 @@ class Balance(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class CardIn(BaseModel):
+    """Card data: passed to the Card Adapter for the charge, never stored or logged (hidden from repr too)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(
+        repr=False,
+        pattern=r"^[0-9][0-9 -]{10,24}[0-9]$",
+        description="Card number (PAN): 12 to 19 digits, spaces or dashes allowed; must pass the Luhn check",
+        examples=["4242 4242 4242 4242"],
+    )
+    exp_month: int = Field(ge=1, le=12, examples=[12])
+    exp_year: int = Field(ge=2000, le=2100, description="Four-digit year; the card is valid through exp_month")
+    cvc: str = Field(repr=False, pattern=r"^[0-9]{3,4}$", examples=["123"])
+    holder_name: str = Field(min_length=2, max_length=100, examples=["ALICE SMITH"])
+
+
+class TopUpCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str = Amount
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
+    card: CardIn
+
+
+class TopUp(BaseModel):
+    topup_id: UUID
+    account_id: UUID
+    amount: str = Field(examples=["100.00"])
+    currency: str
+    status: Literal["completed", "declined", "pending"] = Field(
+        description="completed: the account is credited. declined: no money moved (see reason). "
+        "pending: still settling; poll status_url"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why a top-up was declined: card_declined, insufficient_card_funds, payment_gateway_timeout, "
+        "payment_gateway_error, interrupted, deposit_failed (the card was charged, then refunded)",
+    )
+    state: str = Field(
+        description="The detailed state: requested, charged, deposited, declined, failed, refunding or refunded"
+    )
+    card_last4: str = Field(examples=["4242"])
+    card_brand: str = Field(examples=["visa"])
+    payment_id: str | None = Field(default=None, description="The payment gateway's charge id, once charged")
+    status_url: str = Field(description="Where to read this top-up's current state")
+    created_at: str = Field(description="RFC 3339 timestamp, UTC")
+    updated_at: str = Field(description="RFC 3339 timestamp, UTC")
