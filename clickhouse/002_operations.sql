@@ -1,0 +1,23 @@
+-- One row per account an operation touched: a transfer gives a debit row for the sender and a
+-- credit row for the recipient, a top-up one credit row. A redelivered event yields identical rows,
+-- which ReplacingMergeTree collapses on merge; until then queries skip them with LIMIT 1 BY.
+-- Ordered for per-account history read newest first. Time is microseconds since the epoch
+-- (18.16 has no DateTime64).
+CREATE TABLE IF NOT EXISTS wallet.operations
+(
+    account_id UUID,
+    occurred_at_us UInt64,
+    event_id UUID,
+    event_type String,
+    operation_type Enum8('transfer' = 1, 'topup' = 2),
+    operation_id String,
+    direction Enum8('debit' = -1, 'credit' = 1),
+    amount Decimal(18, 2),
+    currency FixedString(3),
+    counterparty_id String,
+    description String,
+    ingested_at DateTime
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(toDateTime(intDiv(occurred_at_us, 1000000)))
+ORDER BY (account_id, occurred_at_us, event_id);

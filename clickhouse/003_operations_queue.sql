@@ -1,0 +1,28 @@
+-- The Kafka consumer of wallet.operations. Columns are the union of the event payloads
+-- (contracts/schemas/*.json); a field an event does not carry is read as ''.
+-- ${error_mode} is kafka_handle_error_mode = 'stream' on servers that have it (a malformed message
+-- goes to the dead-letter view); 18.16 has no such mode and stops at a malformed message.
+CREATE TABLE IF NOT EXISTS wallet.operations_queue
+(
+    event_id String,
+    event_type String,
+    occurred_at String,
+    transfer_id String,
+    from_account_id String,
+    to_account_id String,
+    deposit_id String,
+    topup_id String,
+    payment_id String,
+    account_id String,
+    amount String,
+    currency String,
+    description Nullable(String),
+    card_last4 String,
+    card_brand String
+)
+ENGINE = Kafka
+SETTINGS kafka_broker_list = '${kafka_brokers}',
+         kafka_topic_list = '${topic}',
+         kafka_group_name = '${consumer_group}',
+         kafka_format = 'JSONEachRow',
+         kafka_num_consumers = 1${error_mode};

@@ -1,0 +1,19 @@
+-- requires: kafka_handle_error_mode
+-- Malformed messages (kept with their error) instead of a stalled consumer, on servers that can.
+CREATE TABLE IF NOT EXISTS wallet.operations_dead_letters
+(
+    topic String,
+    partition UInt64,
+    offset UInt64,
+    raw_message String,
+    error String,
+    received_at DateTime
+)
+ENGINE = MergeTree
+ORDER BY (received_at, topic, partition, offset);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS wallet.operations_dead_letters_mv TO wallet.operations_dead_letters AS
+SELECT _topic AS topic, _partition AS partition, _offset AS offset, _raw_message AS raw_message,
+       _error AS error, now() AS received_at
+FROM wallet.operations_queue
+WHERE length(_error) > 0;
