@@ -1,0 +1,72 @@
+"""Card Adapter errors -> gRPC status -> gateway problem; Bank failures -> what they mean for a deposit."""
+
+import grpc
+import pytest
+
+from card_adapter.adapters.bank_client import deposit_failure
+from card_adapter.domain import errors
+from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected
+from card_adapter.entrypoints.grpc_errors import to_grpc_status
+from gateway.grpc_errors import to_problem
+from tests.unit.test_error_translation import FakeRpcError, rpc_error_for
+
+
+def card_rpc_error(error: errors.CardAdapterError) -> FakeRpcError:
+    status = to_grpc_status(error)
+    return FakeRpcError(status.code, status.details, tuple(status.trailing_metadata))
+
+
+@pytest.mark.parametrize(
+    ("error", "http_status", "problem_code"),
+    [
+        (errors.InvalidCardNumber("x"), 400, "invalid_card_number"),
+        (errors.InvalidCardExpiry("x"), 400, "invalid_card_expiry"),
+        (errors.CardExpired("x"), 400, "card_expired"),
+        (errors.InvalidCvc("x"), 400, "invalid_cvc"),
+        (errors.InvalidHolderName("x"), 400, "invalid_holder_name"),
+        (errors.InvalidAmount("x"), 400, "invalid_amount"),
+        (errors.CurrencyMismatch("x"), 400, "currency_mismatch"),
+        (errors.AccountNotFound("x"), 404, "account_not_found"),
+        (errors.TopUpNotFound("x"), 404, "topup_not_found"),
+        (errors.IdempotencyKeyInFlight("x"), 409, "idempotency_key_in_flight"),
+        (errors.IdempotencyKeyReused("x"), 422, "idempotency_key_reused"),
+        (errors.DatabaseUnavailable("x"), 503, "database_unavailable"),
+    ],
+)
+def test_every_card_adapter_error_reaches_the_client_with_its_code(
+    error: errors.CardAdapterError, http_status: int, problem_code: str
+) -> None:
+    problem = to_problem(card_rpc_error(error), "card_adapter")
+    assert (problem.status, problem.code, problem.detail) == (http_status, problem_code, "x")
+
+
+def test_adapter_down_is_named_in_the_problem() -> None:
+    problem = to_problem(FakeRpcError(grpc.StatusCode.UNAVAILABLE, "down"), "card_adapter")
+    assert (problem.status, problem.code) == (503, "card_adapter_unavailable")
+
+
+def test_bank_refusals_are_final_rejections() -> None:
+    from bank.domain import errors as bank_errors
+
+    failure = deposit_failure(rpc_error_for(bank_errors.AccountNotFound("gone")))
+    assert isinstance(failure, DepositRejected) and failure.reason == "account_not_found"
+
+
+def test_no_connection_means_not_sent() -> None:
+    details = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Connection refused"
+    assert isinstance(deposit_failure(FakeRpcError(grpc.StatusCode.UNAVAILABLE, details)), DepositNotSent)
+
+
+@pytest.mark.parametrize(
+    ("code", "details"),
+    [(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"), (grpc.StatusCode.UNAVAILABLE, "Socket closed"),
+     (grpc.StatusCode.INTERNAL, "boom")],
+)  # fmt: skip
+def test_anything_else_may_have_landed(code: grpc.StatusCode, details: str) -> None:
+    assert isinstance(deposit_failure(FakeRpcError(code, details)), DepositOutcomeUnknown)
+
+
+def test_bank_side_database_outage_may_have_landed() -> None:
+    from bank.domain import errors as bank_errors
+
+    assert isinstance(deposit_failure(rpc_error_for(bank_errors.DatabaseUnavailable("db"))), DepositOutcomeUnknown)

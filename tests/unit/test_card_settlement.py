@@ -1,0 +1,248 @@
+"""Card Adapter use cases with fakes: accept, settle (charge, deposit retries, refund), resume."""
+
+import asyncio
+import random
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from card_adapter.domain import errors
+from card_adapter.domain.card import Card
+from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected, PaymentGatewayTimeout
+from card_adapter.domain.topup import State, TopUp, TopUpRequest
+from card_adapter.service_layer import topup_service
+from card_adapter.service_layer.backoff import Backoff
+from card_adapter.service_layer.settlement import Settlement
+from card_adapter.service_layer.settlements import Settlements
+from tests.unit.card_adapter_fakes import FakeBank, FakeClaims, FakeGateway, FakeUnitOfWork, no_sleep
+
+ACCOUNT = uuid.UUID(int=7)
+CARD = Card.parse("4242424242424242", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
+DECLINED = Card.parse("4000000000000002", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
+
+
+class World:
+    def __init__(self, budget_s: float = 60.0) -> None:
+        self.topups: dict[uuid.UUID, TopUp] = {}
+        self.gateway = FakeGateway(declines={DECLINED.number: "card_declined"})
+        self.bank = FakeBank()
+        self.claims = FakeClaims()
+        self.backoff = Backoff(0.001, 0.002, random.Random(1))
+        self.settlement = Settlement(self.uow, self.gateway, self.bank, self.claims, self.backoff, budget_s, no_sleep)
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.topups)
+
+    async def accept(self, card: Card = CARD, key: str | None = None, amount: str = "10.00") -> TopUp:
+        request = TopUpRequest.parse(str(ACCOUNT), amount, "RUB", card, key)
+        topup, _ = await topup_service.accept_topup(self.uow, self.bank, request)
+        return topup
+
+    async def settle(self, card: Card | None = CARD, **accept: object) -> TopUp:
+        topup = await self.accept(card or CARD, **accept)  # type: ignore[arg-type]
+        settled = await self.settlement.settle(topup.id, card)
+        assert settled is not None
+        assert self.topups[topup.id].state == settled.state  # what it returns is what it stored
+        return settled
+
+
+async def test_success_charges_once_and_deposits_once() -> None:
+    world = World()
+    topup = await world.settle()
+    assert (topup.state, topup.status) == (State.DEPOSITED, "completed")
+    assert world.bank.deposits == [topup.charge_id] and len(world.gateway.charges) == 1
+
+
+async def test_declined_card_is_never_deposited() -> None:
+    world = World()
+    topup = await world.settle(DECLINED)
+    assert (topup.state, topup.reason) == (State.DECLINED, "card_declined")
+    assert world.bank.attempts == 0 and not world.gateway.charges
+
+
+async def test_capture_then_error_is_reconciled_to_one_charge() -> None:
+    world = World()
+    world.gateway.capture_then_fail = True
+    topup = await world.settle()
+    assert topup.state == State.DEPOSITED
+    assert world.gateway.calls == ["charge", "find_charge"] and len(world.gateway.charges) == 1
+
+
+async def test_unknown_charge_not_found_fails_with_the_gateway_reason() -> None:
+    world = World()
+    topup = await world.accept()
+
+    async def times_out(*args: object) -> None:
+        raise PaymentGatewayTimeout("slow")
+
+    world.gateway.charge = times_out  # type: ignore[method-assign, assignment]
+    settled = await world.settlement.settle(topup.id, CARD)
+    assert settled is not None and (settled.state, settled.reason) == (State.FAILED, "payment_gateway_timeout")
+    assert world.bank.attempts == 0
+
+
+async def test_lookups_are_retried_until_the_gateway_answers() -> None:
+    world = World()
+    world.gateway.outages = 3  # the charge and two look-ups fail
+    topup = await world.settle()
+    assert (topup.state, topup.reason) == (State.FAILED, "payment_gateway_error")
+    assert world.gateway.calls == ["charge", "find_charge", "find_charge", "find_charge"]
+
+
+async def test_resumed_requested_topup_without_a_charge_is_interrupted() -> None:
+    world = World()
+    topup = await world.accept()
+    settled = await world.settlement.settle(topup.id, None)
+    assert settled is not None and (settled.state, settled.reason) == (State.FAILED, "interrupted")
+
+
+async def test_resumed_requested_topup_with_a_charge_is_deposited() -> None:
+    world = World()
+    topup = await world.accept()
+    await world.gateway.charge(CARD, topup.amount, "RUB", str(topup.id))  # charged, then the adapter died
+    settled = await world.settlement.settle(topup.id, None)
+    assert settled is not None and settled.state == State.DEPOSITED and len(world.gateway.charges) == 1
+
+
+async def test_deposit_is_retried_until_the_bank_answers() -> None:
+    world = World()
+    world.bank.script = [DepositNotSent("down"), DepositOutcomeUnknown("timeout"), DepositNotSent("down")]
+    topup = await world.settle()
+    assert topup.state == State.DEPOSITED
+    assert (topup.deposit_attempts, topup.deposits_unsent, world.bank.attempts) == (4, 2, 4)
+    assert not world.gateway.refunds
+
+
+async def test_rejected_deposit_is_refunded() -> None:
+    world = World()
+    world.bank.script = [DepositRejected("account_not_found")]
+    topup = await world.settle()
+    assert (topup.state, topup.status, topup.reason) == (State.REFUNDED, "declined", "deposit_failed")
+    assert world.gateway.refunds == [topup.charge_id] and not world.bank.deposits
+
+
+async def test_unreachable_bank_past_the_budget_is_refunded() -> None:
+    world = World(budget_s=0)
+    world.bank.script = [DepositNotSent("down")] * 3
+    topup = await world.settle()
+    assert topup.state == State.REFUNDED and world.bank.attempts == 1
+    assert world.gateway.refunds == [topup.charge_id]
+
+
+async def test_a_deposit_that_may_have_landed_is_never_refunded() -> None:
+    world = World(budget_s=0)
+    world.bank.script = [DepositOutcomeUnknown("timeout"), DepositNotSent("down"), DepositNotSent("down")]
+    topup = await world.settle()
+    assert topup.state == State.DEPOSITED and world.bank.attempts == 4
+    assert not world.gateway.refunds
+
+
+async def test_refund_is_retried_and_resumed() -> None:
+    world = World()
+    world.bank.script = [DepositRejected("currency_mismatch")]
+    world.gateway.outages = 0
+    topup = await world.accept()
+    original_refund = world.gateway.refund
+    failures = iter([True, True, False])
+
+    async def flaky_refund(charge_id: str) -> None:
+        if next(failures):
+            raise PaymentGatewayTimeout("slow")
+        await original_refund(charge_id)
+
+    world.gateway.refund = flaky_refund  # type: ignore[method-assign]
+    settled = await world.settlement.settle(topup.id, CARD)
+    assert settled is not None and settled.state == State.REFUNDED and len(world.gateway.refunds) == 1
+
+
+async def test_refunding_topup_resumes_with_the_refund() -> None:
+    world = World()
+    topup = await world.accept()
+    stored = world.topups[topup.id]
+    stored.mark_charged("ch_x")
+    stored.mark_refunding("deposit_failed")
+    settled = await world.settlement.settle(topup.id)
+    assert settled is not None and settled.state == State.REFUNDED and world.gateway.refunds == ["ch_x"]
+
+
+async def test_a_topup_owned_elsewhere_is_left_alone() -> None:
+    world = World()
+    topup = await world.accept()
+    world.claims.taken_elsewhere.add(topup.id)
+    assert await world.settlement.settle(topup.id, CARD) is None
+    assert world.topups[topup.id].state == State.REQUESTED and not world.gateway.calls
+
+
+async def test_idempotency_key_replays_and_refuses_another_body() -> None:
+    world = World()
+    first = await world.accept(key="k1")
+    request = TopUpRequest.parse(str(ACCOUNT), "10.00", "RUB", CARD, "k1")
+    again, replayed = await topup_service.accept_topup(world.uow, world.bank, request)
+    assert replayed and again.id == first.id and len(world.topups) == 1
+    other = TopUpRequest.parse(str(ACCOUNT), "11.00", "RUB", CARD, "k1")
+    with pytest.raises(errors.IdempotencyKeyReused):
+        await topup_service.accept_topup(world.uow, world.bank, other)
+
+
+async def test_unknown_account_is_refused_before_anything_is_recorded() -> None:
+    world = World()
+    world.bank.accounts = {uuid.uuid4(): "RUB"}
+    with pytest.raises(errors.AccountNotFound):
+        await world.accept()
+    assert not world.topups
+
+
+async def test_get_topup_only_under_its_account() -> None:
+    world = World()
+    topup = await world.accept()
+    assert (await topup_service.get_topup(world.uow, ACCOUNT, topup.id)).id == topup.id
+    with pytest.raises(errors.TopUpNotFound):
+        await topup_service.get_topup(world.uow, uuid.uuid4(), topup.id)
+
+
+async def test_settlements_run_in_the_background_and_resume_unfinished() -> None:
+    world = World()
+    settlements = Settlements(world.settlement, world.uow, world.backoff)
+    fresh = await world.accept()
+    settlements.start(fresh.id, CARD)
+    settled = await settlements.wait_final(fresh.id, timeout_s=5)
+    assert settled is not None and settled.state == State.DEPOSITED
+    stale = await world.accept(key="stale")
+    world.topups[stale.id].updated_at -= timedelta(hours=1)
+    assert await settlements.resume_unfinished(untouched_for_s=60) == 1
+    resumed = await settlements.wait_final(stale.id, timeout_s=5)
+    assert resumed is not None and (resumed.state, resumed.reason) == (State.FAILED, "interrupted")
+    await settlements.close()
+
+
+async def test_a_crashing_worker_is_restarted_from_the_stored_state() -> None:
+    world = World()
+    settlements = Settlements(world.settlement, world.uow, world.backoff)
+    topup = await world.accept()
+    crashes = iter([True, False])
+    deposit = world.bank.deposit
+
+    async def crashing_deposit(t: TopUp) -> None:
+        if next(crashes):
+            raise RuntimeError("bug")
+        await deposit(t)
+
+    world.bank.deposit = crashing_deposit  # type: ignore[method-assign]
+    settlements.start(topup.id, CARD)
+    settled = await settlements.wait_final(topup.id, timeout_s=5)
+    assert settled is not None and settled.state == State.DEPOSITED and len(world.gateway.charges) == 1
+    await settlements.close()
+
+
+async def test_wait_final_gives_the_pending_state_on_timeout_and_close_stops_workers() -> None:
+    world = World()
+    world.settlement.sleep = asyncio.sleep
+    world.bank.script = [DepositNotSent("down")] * 10_000
+    settlements = Settlements(world.settlement, world.uow, world.backoff)
+    topup = await world.accept()
+    settlements.start(topup.id, CARD)
+    pending = await settlements.wait_final(topup.id, timeout_s=0.05)
+    assert pending is not None and pending.status == "pending"
+    await settlements.close()
+    assert world.topups[topup.id].state == State.CHARGED
