@@ -43,7 +43,22 @@ plugin.path={ensure_jars(cfg).plugin_path}
 # every plugin here (Kafka's own and Debezium's) ships a ServiceLoader manifest, so the slow
 # reflective scan of each jar is not needed
 plugin.discovery=service_load
+# connector configs name credentials as ${{env:VAR}}: resolved by the worker, never stored in Kafka
+config.providers=env
+config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 """
+
+
+def connector_env(cfg: StackConfig) -> dict[str, str]:
+    """What connectors/debezium.json reads through the env config provider."""
+    return {
+        "WALLET_PG_HOST": cfg.host,
+        "WALLET_PG_PORT": str(cfg.pg_port),
+        "WALLET_PG_USER": cfg.pg_user,
+        "WALLET_PG_PASSWORD": cfg.pg_password,
+        "WALLET_PG_DATABASE": cfg.pg_database,
+        "WALLET_TOPIC": cfg.topic,
+    }
 
 
 def url(cfg: StackConfig) -> str:
@@ -81,7 +96,7 @@ def start(cfg: StackConfig) -> None:
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))
         argv = java_argv(cfg, NAME, "org.apache.kafka.connect.cli.ConnectDistributed", str(props), heap="768m")
-        processes.spawn(cfg, NAME, argv)
+        processes.spawn(cfg, NAME, argv, env=connector_env(cfg))
     processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "Kafka Connect REST")
 
 

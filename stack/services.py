@@ -33,6 +33,12 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
         "CARD_ADAPTER_HOST": cfg.host,
         "CARD_ADAPTER_PORT": str(cfg.card_adapter_port),
         "CARD_ADAPTER_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
+        "ANALYTICS_HOST": cfg.host,
+        "ANALYTICS_PORT": str(cfg.analytics_port),
+        "ANALYTICS_CLICKHOUSE_HOST": cfg.host,
+        "ANALYTICS_CLICKHOUSE_HTTP_PORT": str(cfg.clickhouse_http_port),
+        "ANALYTICS_KAFKA_BROKERS": cfg.kafka_bootstrap,
+        "ANALYTICS_TOPIC": cfg.topic,
     }
 
 
@@ -58,6 +64,11 @@ def migrate_bank(cfg: StackConfig) -> None:
 
 def migrate_card_adapter(cfg: StackConfig) -> None:
     _run(cfg, [sys.executable, "-m", "alembic", "-c", "card_adapter/alembic.ini", "upgrade", "head"])
+
+
+def migrate_analytics(cfg: StackConfig) -> None:
+    """Apply clickhouse/*.sql (idempotent): the analytics store and its Kafka consumer."""
+    _run(cfg, [sys.executable, "-m", "analytics.schema"])
 
 
 def seed_bank(cfg: StackConfig) -> None:

@@ -1,6 +1,6 @@
 """The whole Wallet system in start order: infrastructure, migrations, demo data, services."""
 
-from stack import postgres, processes, services
+from stack import clickhouse, connect, kafka, outbox_connector, postgres, processes, services
 from stack.config import StackConfig
 
 
@@ -10,6 +10,7 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
     services.migrate_card_adapter(cfg)
     if seed:
         services.seed_bank(cfg)
+    start_pipeline(cfg)
     services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
     services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
     services.start(
@@ -19,9 +20,22 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
     )
 
 
+def start_pipeline(cfg: StackConfig) -> None:
+    """Kafka, then Debezium on Kafka Connect (its slot keeps every outbox row from now on), then ClickHouse."""
+    kafka.start(cfg)
+    connect.start(cfg)
+    outbox_connector.register(cfg)
+    clickhouse.start(cfg)
+    services.migrate_analytics(cfg)
+
+
 def down(cfg: StackConfig) -> None:
     for name in ("gateway", "card_adapter", "bank"):
         processes.stop(cfg, name)
+    # ClickHouse first so its consumer leaves the group cleanly, and Connect before Kafka.
+    clickhouse.stop(cfg)
+    connect.stop(cfg)
+    kafka.stop(cfg)
     postgres.stop(cfg)
 
 

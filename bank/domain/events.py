@@ -27,7 +27,7 @@ def transfer_completed(transfer: Transfer) -> OutboxEvent:
         payload={
             "event_id": str(event_id),
             "event_type": "TransferCompleted",
-            "occurred_at": transfer.created_at.isoformat(),
+            "occurred_at": transfer.created_at.isoformat(timespec="microseconds"),
             "transfer_id": str(transfer.id),
             "from_account_id": str(transfer.from_account_id),
             "to_account_id": str(transfer.to_account_id),
@@ -48,7 +48,7 @@ def topup_completed(deposit: Deposit) -> OutboxEvent:
         payload={
             "event_id": str(event_id),
             "event_type": "TopUpCompleted",
-            "occurred_at": deposit.created_at.isoformat(),
+            "occurred_at": deposit.created_at.isoformat(timespec="microseconds"),
             "deposit_id": str(deposit.id),
             "topup_id": deposit.topup_id,
             "payment_id": deposit.payment_id,
