@@ -34,6 +34,7 @@ def apply(settings: Settings) -> list[str]:
     )
     error_stream = server_version(client) >= ERROR_STREAM_SINCE
     variables = {
+        "database": settings.clickhouse_database,
         "kafka_brokers": settings.kafka_brokers,
         "topic": settings.topic,
         "consumer_group": settings.consumer_group,

@@ -1,2 +1,2 @@
 -- The analytics database. Every statement here is idempotent; the files run in name order.
-CREATE DATABASE IF NOT EXISTS wallet;
+CREATE DATABASE IF NOT EXISTS ${database};

@@ -3,7 +3,7 @@
 -- which ReplacingMergeTree collapses on merge; until then queries skip them with LIMIT 1 BY.
 -- Ordered for per-account history read newest first. Time is microseconds since the epoch
 -- (18.16 has no DateTime64).
-CREATE TABLE IF NOT EXISTS wallet.operations
+CREATE TABLE IF NOT EXISTS ${database}.operations
 (
     account_id UUID,
     occurred_at_us UInt64,

@@ -1,8 +1,8 @@
--- The Kafka consumer of wallet.operations. Columns are the union of the event payloads
+-- The Kafka consumer of the ${topic} topic. Columns are the union of the event payloads
 -- (contracts/schemas/*.json); a field an event does not carry is read as ''.
 -- ${error_mode} is kafka_handle_error_mode = 'stream' on servers that have it (a malformed message
 -- goes to the dead-letter view); 18.16 has no such mode and stops at a malformed message.
-CREATE TABLE IF NOT EXISTS wallet.operations_queue
+CREATE TABLE IF NOT EXISTS ${database}.operations_queue
 (
     event_id String,
     event_type String,

@@ -1,8 +1,8 @@
--- Events -> rows of wallet.operations, one view per row kind. Each view selects every target
+-- Events -> rows of ${database}.operations, one view per row kind. Each view selects every target
 -- column (18.16 does not fill defaults in views) and uses no subquery (18.16 fails to push Kafka
 -- blocks through a view with one). occurred_at is the Bank's fixed format
 -- "YYYY-MM-DDTHH:MM:SS.ffffff+00:00"; its microseconds are characters 21-26.
-CREATE MATERIALIZED VIEW IF NOT EXISTS wallet.transfer_debits_mv TO wallet.operations AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.transfer_debits_mv TO ${database}.operations AS
 SELECT
     toUUID(from_account_id) AS account_id,
     toUInt64(toUnixTimestamp(parseDateTimeBestEffort(occurred_at))) * 1000000 + toUInt64(substring(occurred_at, 21, 6)) AS occurred_at_us,
@@ -16,10 +16,10 @@ SELECT
     to_account_id AS counterparty_id,
     ifNull(description, '') AS description,
     now() AS ingested_at
-FROM wallet.operations_queue
+FROM ${database}.operations_queue
 WHERE event_type = 'TransferCompleted';
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS wallet.transfer_credits_mv TO wallet.operations AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.transfer_credits_mv TO ${database}.operations AS
 SELECT
     toUUID(to_account_id) AS account_id,
     toUInt64(toUnixTimestamp(parseDateTimeBestEffort(occurred_at))) * 1000000 + toUInt64(substring(occurred_at, 21, 6)) AS occurred_at_us,
@@ -33,10 +33,10 @@ SELECT
     from_account_id AS counterparty_id,
     ifNull(description, '') AS description,
     now() AS ingested_at
-FROM wallet.operations_queue
+FROM ${database}.operations_queue
 WHERE event_type = 'TransferCompleted';
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS wallet.topup_credits_mv TO wallet.operations AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.topup_credits_mv TO ${database}.operations AS
 SELECT
     toUUID(account_id) AS account_id,
     toUInt64(toUnixTimestamp(parseDateTimeBestEffort(occurred_at))) * 1000000 + toUInt64(substring(occurred_at, 21, 6)) AS occurred_at_us,
@@ -50,5 +50,5 @@ SELECT
     '' AS counterparty_id,
     concat('Card top-up, ', card_brand, ' ending ', card_last4) AS description,
     now() AS ingested_at
-FROM wallet.operations_queue
+FROM ${database}.operations_queue
 WHERE event_type = 'TopUpCompleted';

@@ -1,6 +1,6 @@
 -- requires: kafka_handle_error_mode
 -- Malformed messages (kept with their error) instead of a stalled consumer, on servers that can.
-CREATE TABLE IF NOT EXISTS wallet.operations_dead_letters
+CREATE TABLE IF NOT EXISTS ${database}.operations_dead_letters
 (
     topic String,
     partition UInt64,
@@ -12,8 +12,8 @@ CREATE TABLE IF NOT EXISTS wallet.operations_dead_letters
 ENGINE = MergeTree
 ORDER BY (received_at, topic, partition, offset);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS wallet.operations_dead_letters_mv TO wallet.operations_dead_letters AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.operations_dead_letters_mv TO ${database}.operations_dead_letters AS
 SELECT _topic AS topic, _partition AS partition, _offset AS offset, _raw_message AS raw_message,
        _error AS error, now() AS received_at
-FROM wallet.operations_queue
+FROM ${database}.operations_queue
 WHERE length(_error) > 0;
