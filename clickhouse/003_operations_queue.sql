@@ -1,6 +1,6 @@
 -- The Kafka consumer of the ${topic} topic. Columns are the union of the event payloads
 -- (contracts/schemas/*.json); a field an event does not carry is read as ''.
--- ${error_mode} is kafka_handle_error_mode = 'stream' on servers that have it (a malformed message
+-- On servers that have it, kafka_handle_error_mode = 'stream' is added below (a malformed message
 -- goes to the dead-letter view); 18.16 has no such mode and stops at a malformed message.
 CREATE TABLE IF NOT EXISTS ${database}.operations_queue
 (
