@@ -1,4 +1,4 @@
-"""Session fixtures that run the real stack (PostgreSQL, Bank, gateway) on free ports in a temp folder."""
+"""Session fixtures that run the real stack (PostgreSQL, Bank, Card Adapter, gateway) on free ports in a temp folder."""
 
 import shutil
 import uuid
@@ -26,6 +26,7 @@ def database(stack_cfg: StackConfig) -> Iterator[StackConfig]:
     """A migrated PostgreSQL cluster (no demo data: tests create their own accounts)."""
     postgres.start(stack_cfg)
     services.migrate_bank(stack_cfg)
+    services.migrate_card_adapter(stack_cfg)
     yield stack_cfg
     postgres.stop(stack_cfg)
 
@@ -33,6 +34,14 @@ def database(stack_cfg: StackConfig) -> Iterator[StackConfig]:
 @pytest.fixture(scope="session")
 async def engine(database: StackConfig) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(database.database_url, pool_pre_ping=True)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def card_adapter_engine(database: StackConfig) -> AsyncIterator[AsyncEngine]:
+    """The Card Adapter's database: its topups table and the mock gateway's ledger (schema mock_gateway)."""
+    engine = create_async_engine(database.card_adapter_database_url, pool_pre_ping=True)
     yield engine
     await engine.dispose()
 
@@ -53,6 +62,13 @@ def gateway_url(bank_service: StackConfig) -> Iterator[str]:
     processes.stop(cfg, "gateway")
 
 
+@pytest.fixture(scope="session")
+def card_adapter_service(bank_service: StackConfig) -> Iterator[StackConfig]:
+    start_card_adapter(bank_service)
+    yield bank_service
+    processes.stop(bank_service, "card_adapter")
+
+
 @pytest.fixture
 async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
@@ -61,6 +77,24 @@ async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 def start_bank(cfg: StackConfig) -> None:
     services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
+
+
+# Short timeouts and budgets so that failure paths finish within a test; still above the gateway's needs.
+CARD_ADAPTER_TEST_SETTINGS = {
+    "respond_within_s": "1.5",
+    "gateway_timeout_s": "0.5",
+    "gateway_latency_ms": "10",
+    "gateway_seed": "42",
+    "deposit_budget_s": "6",
+    "retry_base_s": "0.1",
+    "retry_cap_s": "0.5",
+    "bank_timeout_s": "2",
+}
+
+
+def start_card_adapter(cfg: StackConfig) -> None:
+    service = services.card_adapter(cfg, **CARD_ADAPTER_TEST_SETTINGS)
+    services.start(cfg, service, lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
 
 
 async def create_accounts(engine: AsyncEngine, *balances: str, currency: str = "RUB") -> list[uuid.UUID]:

@@ -1,0 +1,45 @@
+"""No full card number anywhere: after top-ups with every test card, scan every service log and both databases."""
+
+import os
+import subprocess
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stack import postgres
+from stack.config import StackConfig
+from tests.conftest import create_accounts
+from tests.e2e.topup_helpers import TEST_CARDS, card, topup
+
+pytestmark = pytest.mark.usefixtures("card_adapter_service")
+BAD_LUHN = "4242424242424241"
+
+
+def pg_dump(cfg: StackConfig, database: str) -> str:
+    argv = [str(postgres.PG_BIN / "pg_dump"), "-h", cfg.host, "-p", str(cfg.pg_port), "-U", cfg.pg_user, database]
+    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": cfg.pg_password})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def test_logs_and_databases_hold_no_card_number(
+    api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_service: StackConfig
+) -> None:
+    cfg = card_adapter_service
+    [a] = await create_accounts(engine, "0.00")
+    for number in TEST_CARDS:
+        assert (await topup(api, a, number, "3.00")).status_code == 201
+    spaced = {"amount": "3.00", "currency": "RUB", "card": card("4242 4242 4242 4242")}
+    assert (await api.post(f"/accounts/{a}/topup", json=spaced)).status_code == 201
+    bad = {"amount": "3.00", "currency": "RUB", "card": card(BAD_LUHN)}
+    assert (await api.post(f"/accounts/{a}/topup", json=bad)).status_code == 400
+
+    places = {path.name: path.read_text(errors="replace") for path in cfg.logs_dir.glob("*.log")}
+    assert {"bank.log", "card_adapter.log", "gateway.log"} <= places.keys()
+    places |= {f"pg_dump {db}": pg_dump(cfg, db) for db in (cfg.pg_database, cfg.card_adapter_database)}
+    assert "mock_gateway.charges" in places[f"pg_dump {cfg.card_adapter_database}"]
+    for number in [*TEST_CARDS, BAD_LUHN]:
+        for name, content in places.items():
+            assert number not in content, f"a full card number is in {name}"
+    assert "4242 4242 4242 4242" not in "".join(places.values())

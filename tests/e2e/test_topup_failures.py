@@ -1,0 +1,110 @@
+"""No money lost when one side fails: the Bank down during the deposit, for a while or for good, and the
+Card Adapter killed between the charge and the deposit."""
+
+import asyncio
+import signal
+import time
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stack import processes
+from stack.config import StackConfig
+from tests.conftest import create_accounts, start_bank, start_card_adapter
+from tests.e2e.test_dependency_failures import wait_ready
+from tests.e2e.test_transfers_api import assert_problem, balance, transfer
+from tests.e2e.topup_helpers import adapter_row, ledger, topup, until_settled, wait_adapter_ready
+
+pytestmark = pytest.mark.usefixtures("card_adapter_service")
+
+
+async def until(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.1)
+
+
+async def test_deposit_retried_until_the_bank_returns(
+    api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine, bank_service: StackConfig
+) -> None:
+    [a] = await create_accounts(engine, "1.00")
+    processes.stop(bank_service, "bank")
+    try:
+        reply = await topup(api, a, amount="30.00")
+        assert reply.status_code == 202, reply.text
+        assert reply.json()["status"] == "pending" and reply.headers["Location"] == reply.json()["status_url"]
+    finally:
+        start_bank(bank_service)
+    settled = await until_settled(api, reply.json()["status_url"])
+    assert settled["status"] == "completed"
+    await wait_ready(api)
+    assert await balance(api, a) == "31.00"
+    done = await ledger(engine, card_adapter_engine, settled["topup_id"])
+    assert len(done.charges) == 1 and len(done.deposits) == 1 and not done.refunds
+    assert (await adapter_row(card_adapter_engine, settled["topup_id"])).deposit_attempts > 1
+
+
+async def test_bank_down_past_the_budget_refunds_the_card(
+    api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine, bank_service: StackConfig
+) -> None:
+    [a] = await create_accounts(engine, "1.00")
+    processes.stop(bank_service, "bank")
+    try:
+        reply = await topup(api, a, amount="40.00")
+        assert reply.status_code == 202, reply.text
+        settled = await until_settled(api, reply.json()["status_url"])
+    finally:
+        start_bank(bank_service)
+    assert (settled["status"], settled["state"], settled["reason"]) == ("declined", "refunded", "deposit_failed")
+    await wait_ready(api)
+    assert await balance(api, a) == "1.00"
+    done = await ledger(engine, card_adapter_engine, settled["topup_id"])
+    assert len(done.charges) == 1 and done.charges[0].status == "refunded"
+    assert len(done.refunds) == 1 and not done.deposits
+
+
+async def test_adapter_killed_between_charge_and_deposit_ends_in_one_deposit_or_refund(
+    api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine, card_adapter_service: StackConfig
+) -> None:
+    cfg = card_adapter_service
+    [a] = await create_accounts(engine, "0.00")
+    processes.stop(cfg, "bank")
+    try:
+        reply = await topup(api, a, amount="50.00")
+        topup_id = reply.json()["topup_id"]
+
+        async def charged_and_retrying() -> bool:
+            row = await adapter_row(card_adapter_engine, topup_id)
+            return row.state == "charged" and row.deposit_attempts >= 2
+
+        await until(charged_and_retrying)
+        processes.stop(cfg, "card_adapter", sig=signal.SIGKILL)
+    finally:
+        start_bank(cfg)
+        start_card_adapter(cfg)
+    settled = await until_settled(api, reply.json()["status_url"])
+    done = await ledger(engine, card_adapter_engine, topup_id)
+    assert len(done.charges) == 1
+    assert len(done.deposits) + len(done.refunds) == 1, (done.deposits, done.refunds)
+    expected = ("completed", "50.00") if done.deposits else ("declined", "0.00")
+    assert (settled["status"], await balance(api, a)) == expected
+
+
+async def test_adapter_down_fails_only_topups(
+    api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_service: StackConfig
+) -> None:
+    a, b = await create_accounts(engine, "10.00", "0.00")
+    processes.stop(card_adapter_service, "card_adapter")
+    try:
+        assert_problem(await topup(api, a), 503, "card_adapter_unavailable")
+        assert (await transfer(api, a, b, "1.00")).status_code == 201
+        ready = await api.get("/health/ready")
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["card_adapter"] != "serving"
+    finally:
+        start_card_adapter(card_adapter_service)
+    await wait_adapter_ready(api)
+    assert (await topup(api, a, amount="1.00")).json()["status"] == "completed"
+    assert await balance(api, a) == "10.00"

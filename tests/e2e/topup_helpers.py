@@ -1,0 +1,75 @@
+"""Helpers for the top-up e2e tests: send a top-up, poll it, read the Bank's deposits and the gateway's ledger."""
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from card_adapter.adapters import mock_gateway
+
+SUCCEEDS = mock_gateway.SUCCEEDS
+TEST_CARDS = [SUCCEEDS, mock_gateway.DECLINED, mock_gateway.INSUFFICIENT_FUNDS, mock_gateway.TIMES_OUT,
+              mock_gateway.FAILS_AFTER_CAPTURE]  # fmt: skip
+
+
+def card(number: str = SUCCEEDS, **changes: object) -> dict[str, Any]:
+    return {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123", "holder_name": "Alice Smith", **changes}
+
+
+def topup(
+    api: httpx.AsyncClient, account: object, number: str = SUCCEEDS, amount: str = "25.00", key: str | None = None
+):  # type: ignore[no-untyped-def]
+    headers = {"Idempotency-Key": key} if key else {}
+    body = {"amount": amount, "currency": "RUB", "card": card(number)}
+    return api.post(f"/accounts/{account}/topup", json=body, headers=headers)
+
+
+async def until_settled(api: httpx.AsyncClient, status_url: str, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = await api.get(status_url)
+        if reply.status_code == 200 and reply.json()["status"] != "pending":
+            return reply.json()  # type: ignore[no-any-return]
+        assert time.monotonic() < deadline, f"top-up still not settled: {reply.text}"
+        await asyncio.sleep(0.2)
+
+
+@dataclass
+class Ledger:
+    charges: list[Any]
+    refunds: list[Any]
+    deposits: list[Any]
+
+
+async def ledger(bank: AsyncEngine, cards: AsyncEngine, topup_id: str) -> Ledger:
+    """What really happened to one top-up: the gateway's charges and refunds, the Bank's deposits."""
+    async with cards.connect() as conn:
+        charges = (
+            await conn.execute(text("SELECT * FROM mock_gateway.charges WHERE idempotency_id = :id"), {"id": topup_id})
+        ).all()
+        refunds = (
+            await conn.execute(
+                text("SELECT * FROM mock_gateway.refunds WHERE charge_id = ANY(:ids)"), {"ids": [c.id for c in charges]}
+            )
+        ).all()
+    async with bank.connect() as conn:
+        deposits = (await conn.execute(text("SELECT * FROM deposits WHERE topup_id = :id"), {"id": topup_id})).all()
+    return Ledger(list(charges), list(refunds), list(deposits))
+
+
+async def adapter_row(cards: AsyncEngine, topup_id: str | uuid.UUID) -> Any:
+    async with cards.connect() as conn:
+        return (await conn.execute(text("SELECT * FROM topups WHERE id = :id"), {"id": uuid.UUID(str(topup_id))})).one()
+
+
+async def wait_adapter_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
+    """The gateway reconnects to a restarted Card Adapter with backoff; readiness shows when it has."""
+    deadline = time.monotonic() + timeout
+    while (await api.get("/health/ready")).json()["checks"].get("card_adapter") != "serving":
+        assert time.monotonic() < deadline, "the gateway did not see the Card Adapter come back"
+        await asyncio.sleep(0.1)
