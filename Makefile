@@ -26,6 +26,7 @@ test: install
 	$(RUN) pytest --cov --cov-report=
 	$(RUN) coverage report
 	$(RUN) coverage report --include='bank/*' --fail-under=80 > /dev/null || (echo "bank/ coverage is under 80%"; exit 1)
+	$(RUN) coverage report --include='card_adapter/*' --fail-under=80 > /dev/null || (echo "card_adapter/ coverage is under 80%"; exit 1)
 
 bench: install
 	$(RUN) python -m loadtests.bench
