@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,7 +20,14 @@ class Settings(BaseSettings):
     kafka_brokers: str = "127.0.0.1:9092"
     topic: str = "wallet.operations"
     consumer_group: str = "clickhouse-wallet"
-    query_timeout_s: float = 5.0
+    # Below the gateway's gRPC deadline (5 s), so a slow store answers 504 analytics_store_timeout, not a
+    # bare gateway timeout. ClickHouse itself stops the query there too (max_execution_time).
+    query_timeout_s: float = 4.0
+    clickhouse_connect_timeout_s: float = 1.0
+    # Threads (and HTTP connections) for concurrent ClickHouse queries; clickhouse-connect is blocking.
+    clickhouse_max_connections: int = 8
+    # Signs page tokens (HMAC). Every replica must share it; change it outside development.
+    page_token_secret: SecretStr = SecretStr("wallet-development-page-token-secret")
     log_level: str = "INFO"
 
 

@@ -1,0 +1,1 @@
+"""Analytics adapters: the ClickHouse repository of operations."""

@@ -1,0 +1,156 @@
+"""The operations history in ClickHouse, read with clickhouse-connect over HTTP (blocking, so in threads)."""
+
+import asyncio
+import logging
+import math
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver import httputil
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
+
+from analytics.config import Settings
+from analytics.domain.errors import AnalyticsError, StoreTimeout, StoreUnavailable
+from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, Position
+
+log = logging.getLogger("analytics.clickhouse")
+
+COLUMNS = (
+    "occurred_at_us, event_id, operation_type, direction, amount, toString(currency) AS currency, "
+    "operation_id, counterparty_id, description"
+)
+# TIMEOUT_EXCEEDED, TOO_SLOW: the server stopped the query at max_execution_time.
+_TIMEOUT_CODES = {159, 160}
+# UNKNOWN_TABLE, UNKNOWN_DATABASE (schema not applied yet), TOO_MANY_SIMULTANEOUS_QUERIES, MEMORY_LIMIT_EXCEEDED.
+_UNAVAILABLE_CODES = {60, 81, 202, 241}
+_SERVER_CODE = re.compile(r"Code: (\d+)")
+
+
+def history_sql(history_filter: HistoryFilter, after: Position | None, limit: int) -> tuple[str, dict[str, Any]]:
+    """The newest-first keyset query; values are bound client-side (18.16 has no server-side parameters)."""
+    conditions = ["account_id = toUUID(%(account_id)s)"]
+    parameters: dict[str, Any] = {"account_id": str(history_filter.account_id), "limit": limit}
+    if after is not None:
+        # Spelled out: 18.16 gives no guarantee for tuple comparison, and it would not use the index.
+        conditions.append(
+            "(occurred_at_us < %(after_us)s OR (occurred_at_us = %(after_us)s AND event_id < toUUID(%(after_event)s)))"
+        )
+        parameters |= {"after_us": after.occurred_at_us, "after_event": str(after.event_id)}
+    if history_filter.types:
+        conditions.append("operation_type IN %(types)s")
+        parameters["types"] = tuple(sorted(t.value for t in history_filter.types))
+    if history_filter.from_us is not None:
+        conditions.append("occurred_at_us >= %(from_us)s")
+        parameters["from_us"] = history_filter.from_us
+    if history_filter.to_us is not None:
+        conditions.append("occurred_at_us < %(to_us)s")
+        parameters["to_us"] = history_filter.to_us
+    # Duplicate deliveries are identical rows with the same (occurred_at_us, event_id): LIMIT 1 BY keeps one
+    # before merges collapse them, and the keyset condition skips every copy of the last event returned,
+    # so no page boundary can split them.
+    sql = (
+        f"SELECT {COLUMNS} FROM operations WHERE {' AND '.join(conditions)} "
+        "ORDER BY occurred_at_us DESC, event_id DESC LIMIT 1 BY event_id LIMIT %(limit)s"
+    )
+    return sql, parameters
+
+
+def translate(exc: ClickHouseError) -> AnalyticsError | None:
+    """The Analytics error a driver failure means, or None when it is a bug to let through."""
+    code = _server_code(exc)
+    if code in _TIMEOUT_CODES or _caused_by(exc, TimeoutError):
+        return StoreTimeout("the analytics store did not answer in time")
+    if isinstance(exc, OperationalError) or code in _UNAVAILABLE_CODES:
+        return StoreUnavailable("the analytics store is unavailable")
+    return None
+
+
+def _server_code(exc: BaseException) -> int | None:
+    found = _SERVER_CODE.search(str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class ClickHouseOperations:
+    """The OperationsRepository over ClickHouse. Connects lazily: the service starts, and answers
+    ANALYTICS_STORE_UNAVAILABLE, while ClickHouse is down, and recovers without a restart."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: Client | None = None
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(settings.clickhouse_max_connections, thread_name_prefix="clickhouse")
+        self._pool = httputil.get_pool_manager(maxsize=settings.clickhouse_max_connections)
+
+    async def newest_first(self, history_filter: HistoryFilter, after: Position | None, limit: int) -> list[Operation]:
+        sql, parameters = history_sql(history_filter, after, limit)
+        loop = asyncio.get_running_loop()
+        # Bounds the whole call, connection retries included; the thread finishes on its own socket timeout.
+        budget = self._settings.query_timeout_s + 2 * self._settings.clickhouse_connect_timeout_s
+        try:
+            rows = await asyncio.wait_for(loop.run_in_executor(self._executor, self._query, sql, parameters), budget)
+        except TimeoutError:
+            log.warning("ClickHouse query exceeded %.1fs", budget)
+            raise StoreTimeout("the analytics store did not answer in time") from None
+        except ClickHouseError as exc:
+            error = translate(exc)
+            if error is None:
+                raise
+            # The class and server code only: driver messages can carry the query and its values.
+            log.warning("ClickHouse query failed: %s code=%s", type(exc).__name__, _server_code(exc))
+            raise error from exc
+        return [_operation(row) for row in rows]
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._client is not None:
+            self._client.close()
+
+    def _query(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        settings = {"max_execution_time": math.ceil(self._settings.query_timeout_s)}
+        return self._connected().query(sql, parameters=parameters, settings=settings).result_rows
+
+    def _connected(self) -> Client:
+        with self._lock:
+            if self._client is None:
+                s = self._settings
+                self._client = clickhouse_connect.get_client(
+                    host=s.clickhouse_host,
+                    port=s.clickhouse_http_port,
+                    username=s.clickhouse_user,
+                    password=s.clickhouse_password,
+                    database=s.clickhouse_database,
+                    compress=False,  # 18.16 rejects lz4 request bodies
+                    autogenerate_session_id=False,  # a session admits one query at a time; we run several
+                    connect_timeout=s.clickhouse_connect_timeout_s,
+                    # a little above max_execution_time, so the server's own timeout error arrives first
+                    send_receive_timeout=s.query_timeout_s + 1,
+                    pool_mgr=self._pool,
+                )
+            return self._client
+
+
+def _operation(row: tuple[Any, ...]) -> Operation:
+    occurred_at_us, event_id, op_type, direction, amount, currency, operation_id, counterparty, description = row
+    return Operation(
+        event_id=event_id,
+        occurred_at_us=occurred_at_us,
+        type=OperationType(op_type),
+        direction=Direction(direction),
+        amount=amount,
+        currency=currency,
+        operation_id=operation_id,
+        counterparty_id=counterparty or None,
+        description=description or None,
+    )

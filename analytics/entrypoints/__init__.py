@@ -1,0 +1,1 @@
+"""Analytics entrypoints: the gRPC server."""

@@ -1,0 +1,19 @@
+"""Analytics errors as gRPC statuses carrying a google.rpc.ErrorInfo with the machine-readable reason."""
+
+import grpc
+from google.rpc import code_pb2
+
+from analytics.domain import errors
+from kernel import grpc_status
+
+DOMAIN = "wallet.analytics"
+
+_CODES: dict[type, int] = {
+    errors.RejectedRequest: code_pb2.INVALID_ARGUMENT,
+    errors.StoreUnavailable: code_pb2.UNAVAILABLE,
+    errors.StoreTimeout: code_pb2.DEADLINE_EXCEEDED,
+}
+
+
+def to_grpc_status(error: errors.AnalyticsError) -> grpc.Status:
+    return grpc_status.to_status(error, grpc_status.status_code(error, _CODES), DOMAIN)

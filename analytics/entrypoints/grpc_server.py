@@ -1,0 +1,96 @@
+"""The Analytics gRPC server: AnalyticsService plus the standard health service."""
+
+import asyncio
+import logging
+
+import grpc
+
+from analytics.bootstrap import Analytics, bootstrap
+from analytics.config import Settings, get_settings
+from analytics.domain.errors import AnalyticsError, InvalidRequest
+from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, microseconds
+from analytics.entrypoints.grpc_errors import to_grpc_status
+from analytics.service_layer import history_service
+from generated import analytics_pb2, analytics_pb2_grpc
+from kernel import grpc_status
+from kernel.grpc_server import serve_until_signalled
+from kernel.money import format_amount
+
+log = logging.getLogger("analytics")
+SERVICE_NAME = "wallet.analytics.v1.AnalyticsService"
+
+TYPES = {
+    analytics_pb2.OPERATION_TYPE_TRANSFER: OperationType.TRANSFER,
+    analytics_pb2.OPERATION_TYPE_TOPUP: OperationType.TOPUP,
+}
+PROTO_TYPES = {domain: proto for proto, domain in TYPES.items()}
+PROTO_DIRECTIONS = {Direction.DEBIT: analytics_pb2.DIRECTION_DEBIT, Direction.CREDIT: analytics_pb2.DIRECTION_CREDIT}
+
+
+class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
+    def __init__(self, analytics: Analytics) -> None:
+        self.analytics = analytics
+
+    async def GetOperations(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> analytics_pb2.GetOperationsResponse:
+            history_filter = HistoryFilter.parse(
+                request.account_id,
+                [_type(t) for t in request.types],
+                _bound(request, "from_time"),
+                _bound(request, "to_time"),
+            )
+            page = await history_service.get_operations(
+                self.analytics.operations, self.analytics.tokens, history_filter, request.page_size, request.page_token
+            )
+            return analytics_pb2.GetOperationsResponse(
+                operations=[to_proto(o) for o in page.operations], next_page_token=page.next_page_token
+            )
+
+        return await grpc_status.answer(context, work, AnalyticsError, to_grpc_status, log)  # type: ignore[arg-type]
+
+
+def _type(value: int) -> OperationType:
+    if value not in TYPES:
+        raise InvalidRequest(f"unknown operation type {value} in types")
+    return TYPES[value]
+
+
+def _bound(request: analytics_pb2.GetOperationsRequest, field: str) -> int | None:
+    if not request.HasField(field):
+        return None
+    timestamp = getattr(request, field)
+    return microseconds(timestamp.seconds, timestamp.nanos)
+
+
+def to_proto(o: Operation) -> analytics_pb2.Operation:
+    return analytics_pb2.Operation(
+        event_id=str(o.event_id),
+        type=PROTO_TYPES[o.type],
+        direction=PROTO_DIRECTIONS[o.direction],
+        amount=format_amount(o.amount),
+        currency=o.currency,
+        occurred_at=o.occurred_at.isoformat(timespec="microseconds"),
+        counterparty_account_id=o.counterparty_id or "",
+        operation_id=o.operation_id,
+        description=o.description or "",
+    )
+
+
+async def serve(settings: Settings) -> None:
+    analytics = bootstrap(settings)
+    server = grpc.aio.server()
+    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(analytics), server)
+    try:
+        await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
+    finally:
+        analytics.close()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Analytics use cases over the operations repository port."""
