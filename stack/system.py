@@ -32,11 +32,15 @@ def start_pipeline(cfg: StackConfig) -> None:
 def down(cfg: StackConfig) -> None:
     for name in ("gateway", "card_adapter", "bank"):
         processes.stop(cfg, name)
+    stop_pipeline(cfg)
+    postgres.stop(cfg)
+
+
+def stop_pipeline(cfg: StackConfig) -> None:
     # ClickHouse first so its consumer leaves the group cleanly, and Connect before Kafka.
     clickhouse.stop(cfg)
     connect.stop(cfg)
     kafka.stop(cfg)
-    postgres.stop(cfg)
 
 
 def status(cfg: StackConfig) -> dict[str, int | None]:

@@ -1,0 +1,25 @@
+"""E2E fixtures for the event pipeline: Kafka, Kafka Connect + Debezium and ClickHouse, for real."""
+
+from collections.abc import Iterator
+
+import clickhouse_connect
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from stack import system
+from stack.config import StackConfig
+
+
+@pytest.fixture(scope="session")
+def pipeline(database: StackConfig) -> Iterator[StackConfig]:
+    """The outbox connector RUNNING on Kafka Connect and ClickHouse consuming wallet.operations."""
+    system.start_pipeline(database)
+    yield database
+    system.stop_pipeline(database)
+
+
+@pytest.fixture(scope="session")
+def clickhouse_client(pipeline: StackConfig) -> Iterator[Client]:
+    client = clickhouse_connect.get_client(host=pipeline.host, port=pipeline.clickhouse_http_port)
+    yield client
+    client.close()

@@ -1,0 +1,56 @@
+"""Reading both ends of the pipeline: what PostgreSQL committed and what ClickHouse holds."""
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import httpx
+from clickhouse_connect.driver.client import Client
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+async def committed_transfers(engine: AsyncEngine, accounts: list[uuid.UUID]) -> set[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT id FROM transfers WHERE from_account_id = ANY(:ids)"), {"ids": accounts})
+        return {str(row.id) for row in rows}
+
+
+def stored_operations(client: Client, accounts: list[uuid.UUID]) -> tuple[set[str], int, int]:
+    """(transfer ids seen in ClickHouse, raw rows, rows once duplicates are skipped as queries skip them)."""
+    ids = ", ".join(f"toUUID('{a}')" for a in accounts)
+    raw = client.query(
+        f"SELECT operation_id, event_id, account_id FROM wallet.operations WHERE account_id IN ({ids})"
+    ).result_rows
+    deduplicated = client.query(
+        f"SELECT operation_id FROM wallet.operations WHERE account_id IN ({ids}) "
+        "ORDER BY account_id, occurred_at_us DESC, event_id LIMIT 1 BY account_id, event_id"
+    ).result_rows
+    return {row[0] for row in raw}, len(raw), len(deduplicated)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = check()
+        if asyncio.iscoroutine(outcome):
+            outcome = await outcome
+        if outcome:
+            return
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
+        await asyncio.sleep(0.25)
+
+
+async def random_traffic(api: httpx.AsyncClient, accounts: list[uuid.UUID], stop: asyncio.Event, seed: int) -> int:
+    """Small random transfers among `accounts` until `stop`; returns how many were committed (201)."""
+    rng = random.Random(seed)
+    created = 0
+    while not stop.is_set():
+        sender, recipient = rng.sample(accounts, 2)
+        body = {"to_account_id": str(recipient), "amount": f"{rng.randint(1, 500) / 100:.2f}", "currency": "RUB"}
+        reply = await api.post(f"/accounts/{sender}/transfers", json=body)
+        created += reply.status_code == 201
+        await asyncio.sleep(0.05)  # a steady trickle, not a load test
+    return created
