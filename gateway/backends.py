@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from gateway.analytics_client import AnalyticsClient
 from gateway.bank_client import BankClient
 from gateway.card_adapter_client import CardAdapterClient
 from gateway.config import Settings
@@ -21,17 +22,20 @@ class Backends:
     channels: dict[str, grpc.aio.Channel]
     bank: BankClient
     card_adapter: CardAdapterClient
+    analytics: AnalyticsClient
 
     @classmethod
     def open(cls, settings: Settings) -> "Backends":
         channels = {
             "bank": grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS),
             "card_adapter": grpc.aio.insecure_channel(settings.card_adapter_target, options=CHANNEL_OPTIONS),
+            "analytics": grpc.aio.insecure_channel(settings.analytics_target, options=CHANNEL_OPTIONS),
         }
         return cls(
             channels=channels,
             bank=BankClient(channels["bank"], settings.grpc_timeout_s),
             card_adapter=CardAdapterClient(channels["card_adapter"], settings.grpc_timeout_s),
+            analytics=AnalyticsClient(channels["analytics"], settings.grpc_timeout_s),
         )
 
     async def close(self) -> None:

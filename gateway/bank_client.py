@@ -3,8 +3,7 @@
 import grpc
 
 from gateway import schemas
-from gateway.grpc_errors import to_problem
-from gateway.request_context import grpc_metadata
+from gateway.grpc_errors import call
 from generated import bank_pb2, bank_pb2_grpc
 
 
@@ -45,7 +44,4 @@ class BankClient:
         )
 
     async def _call(self, method, request):  # type: ignore[no-untyped-def]
-        try:
-            return await method(request, timeout=self._timeout, metadata=grpc_metadata())
-        except grpc.aio.AioRpcError as error:
-            raise to_problem(error, "bank") from None
+        return await call(method, request, self._timeout, "bank")

@@ -3,8 +3,7 @@
 import grpc
 
 from gateway import schemas
-from gateway.grpc_errors import to_problem
-from gateway.request_context import grpc_metadata
+from gateway.grpc_errors import call
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 
 
@@ -38,10 +37,7 @@ class CardAdapterClient:
         return _topup((await self._call(self._stub.GetTopUp, request)).topup)
 
     async def _call(self, method, request):  # type: ignore[no-untyped-def]
-        try:
-            return await method(request, timeout=self._timeout, metadata=grpc_metadata())
-        except grpc.aio.AioRpcError as error:
-            raise to_problem(error, "card_adapter") from None
+        return await call(method, request, self._timeout, "card_adapter")
 
 
 def status_url(account_id: str, topup_id: str) -> str:

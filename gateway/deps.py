@@ -5,6 +5,7 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Path, Request
 
+from gateway.analytics_client import AnalyticsClient
 from gateway.backends import Backends
 from gateway.bank_client import BankClient
 from gateway.card_adapter_client import CardAdapterClient
@@ -23,7 +24,12 @@ def _card_adapter(backends: Annotated[Backends, Depends(_backends)]) -> CardAdap
     return backends.card_adapter
 
 
+def _analytics(backends: Annotated[Backends, Depends(_backends)]) -> AnalyticsClient:
+    return backends.analytics
+
+
 BackendsDep = Annotated[Backends, Depends(_backends)]
+AnalyticsDep = Annotated[AnalyticsClient, Depends(_analytics)]
 BankDep = Annotated[BankClient, Depends(_bank)]
 CardAdapterDep = Annotated[CardAdapterClient, Depends(_card_adapter)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

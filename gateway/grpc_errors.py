@@ -3,6 +3,7 @@
 import grpc
 
 from gateway.problem_details import ProblemError
+from gateway.request_context import grpc_metadata
 from kernel.grpc_status import error_reason
 
 # reason (google.rpc.ErrorInfo) -> (HTTP status, title)
@@ -25,6 +26,11 @@ REASONS: dict[str, tuple[int, str]] = {
     "CONCURRENCY_CONFLICT": (409, "Concurrent update, retry the request"),
     "IDEMPOTENCY_KEY_REUSED": (422, "Idempotency-Key reused with a different request"),
     "DATABASE_UNAVAILABLE": (503, "Database unavailable"),
+    "INVALID_PAGE_TOKEN": (400, "Invalid cursor"),
+    "INVALID_PAGE_SIZE": (400, "Invalid limit"),
+    "INVALID_TIME_RANGE": (400, "Invalid time range"),
+    "ANALYTICS_STORE_UNAVAILABLE": (503, "Operation history store unavailable"),
+    "ANALYTICS_STORE_TIMEOUT": (504, "Operation history store did not answer in time"),
 }
 
 # status code when the service gave no reason -> (HTTP status, code suffix, title)
@@ -47,3 +53,11 @@ def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     code = suffix if suffix in ("invalid_request", "not_found") else f"{service}_{suffix}"
     headers = {"Retry-After": "1"} if status == 503 else None
     return ProblemError(status, code, f"The {service} service {verb}", error.details(), headers)
+
+
+async def call(method, request, timeout_s: float, service: str):  # type: ignore[no-untyped-def]
+    """One unary call with the gateway's deadline and request id; a failure raises its problem."""
+    try:
+        return await method(request, timeout=timeout_s, metadata=grpc_metadata())
+    except grpc.aio.AioRpcError as error:
+        raise to_problem(error, service) from None

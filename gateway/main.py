@@ -11,7 +11,7 @@ from gateway import openapi_schema, problem_details
 from gateway.backends import Backends
 from gateway.config import Settings, get_settings
 from gateway.request_context import RequestContextMiddleware
-from gateway.routes import balance, health, topups, transfers
+from gateway.routes import balance, health, operations, topups, transfers
 
 API_VERSION = "1.0.0"
 
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID", "Idempotent-Replayed"],
     )
     app.add_middleware(RequestContextMiddleware)
-    for router in (transfers.router, balance.router, topups.router, health.router):
+    for router in (transfers.router, balance.router, operations.router, topups.router, health.router):
         app.include_router(router)
     return app
 

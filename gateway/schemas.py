@@ -3,7 +3,7 @@
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$"
 Amount = Field(
@@ -93,3 +93,53 @@ class TopUp(BaseModel):
     status_url: str = Field(description="Where to read this top-up's current state")
     created_at: str = Field(description="RFC 3339 timestamp, UTC")
     updated_at: str = Field(description="RFC 3339 timestamp, UTC")
+
+
+OperationType = Literal["transfer", "topup"]
+
+
+class OperationsQuery(BaseModel):
+    """The query string of GET /accounts/{accountId}/operations."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size")
+    cursor: str | None = Field(
+        default=None,
+        max_length=256,
+        description="`next_cursor` of the previous page; type, from and to must stay the same (else 400)",
+    )
+    types: list[OperationType] = Field(
+        default=[],
+        alias="type",
+        description="Only these operation types; repeat for several (`type=transfer&type=topup`)",
+    )
+    start: AwareDatetime | None = Field(
+        default=None,
+        alias="from",
+        description="Operations at or after this RFC 3339 time with an offset, e.g. 2026-01-01T00:00:00Z (inclusive)",
+    )
+    end: AwareDatetime | None = Field(
+        default=None, alias="to", description="Operations before this RFC 3339 time with an offset (exclusive)"
+    )
+
+
+class Operation(BaseModel):
+    event_id: UUID = Field(description="Identifies this item; each event appears once per account")
+    type: OperationType
+    direction: Literal["debit", "credit"] = Field(description="debit: money left the account; credit: it came in")
+    amount: str = Field(examples=["100.50"], description="Decimal string greater than zero; direction gives the sign")
+    currency: str
+    occurred_at: str = Field(description="RFC 3339 timestamp, UTC, with microseconds")
+    counterparty_account_id: UUID | None = Field(
+        default=None, description="The other account of a transfer; null for a top-up"
+    )
+    operation_id: str = Field(
+        description="The transfer_id of a transfer; the topup_id of a top-up (see GET /accounts/{accountId}/topups/…)"
+    )
+    description: str | None = None
+
+
+class OperationsPage(BaseModel):
+    items: list[Operation] = Field(description="Newest first")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next, older page; null on the last page"
+    )

@@ -48,4 +48,4 @@ class PageTokens:
 
 
 def _invalid() -> InvalidPageToken:
-    return InvalidPageToken("page_token is not valid for this query: pass next_page_token unchanged, same filters")
+    return InvalidPageToken("the page token (cursor) is not valid for this query: pass it back unchanged, with the same filters")

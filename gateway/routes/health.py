@@ -8,8 +8,8 @@ from gateway.deps import BackendsDep, SettingsDep
 from gateway.health_checks import grpc_health
 
 router = APIRouter(tags=["health"])
-# Without these the gateway is useless; without the others (the Card Adapter) only their routes fail, and
-# taking the gateway out of a load balancer for that would stop transfers too.
+# Without these the gateway is useless; without the others (Card Adapter, Analytics) only their routes fail
+# (503), and taking the gateway out of a load balancer for that would stop transfers too.
 REQUIRED = ("bank",)
 
 
@@ -22,7 +22,7 @@ async def live() -> schemas.Health:
     "/health/ready",
     response_model=schemas.Health,
     responses={503: {"model": schemas.Health, "description": "A required backend is not serving"}},
-    summary="The gateway and the Bank can serve requests (status degraded: top-ups are not)",
+    summary="The gateway and the Bank can serve requests (status degraded: top-ups or history are not)",
     operation_id="ready",
 )
 async def ready(backends: BackendsDep, settings: SettingsDep) -> JSONResponse:

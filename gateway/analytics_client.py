@@ -1,0 +1,52 @@
+"""The gateway's client of the Analytics gRPC API: operation history pages, errors as problems."""
+
+from datetime import datetime
+
+import grpc
+
+from gateway import schemas
+from gateway.grpc_errors import call
+from generated import analytics_pb2, analytics_pb2_grpc
+
+TYPES = {"transfer": analytics_pb2.OPERATION_TYPE_TRANSFER, "topup": analytics_pb2.OPERATION_TYPE_TOPUP}
+TYPE_NAMES = {proto: name for name, proto in TYPES.items()}
+DIRECTIONS = {analytics_pb2.DIRECTION_DEBIT: "debit", analytics_pb2.DIRECTION_CREDIT: "credit"}
+
+
+class AnalyticsClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+        self._stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
+        self._timeout = timeout_s
+
+    async def operations(self, account_id: str, query: schemas.OperationsQuery) -> schemas.OperationsPage:
+        request = analytics_pb2.GetOperationsRequest(
+            account_id=account_id,
+            page_size=query.limit,
+            page_token=query.cursor or "",
+            types=[TYPES[t] for t in query.types],
+        )
+        _set_time(request, "from_time", query.start)
+        _set_time(request, "to_time", query.end)
+        reply = await call(self._stub.GetOperations, request, self._timeout, "analytics")
+        return schemas.OperationsPage(
+            items=[_item(o) for o in reply.operations], next_cursor=reply.next_page_token or None
+        )
+
+
+def _set_time(request: analytics_pb2.GetOperationsRequest, field: str, value: datetime | None) -> None:
+    if value is not None:
+        getattr(request, field).FromDatetime(value)
+
+
+def _item(o: analytics_pb2.Operation) -> schemas.Operation:
+    return schemas.Operation(
+        event_id=o.event_id,
+        type=TYPE_NAMES[o.type],  # type: ignore[arg-type]
+        direction=DIRECTIONS[o.direction],  # type: ignore[arg-type]
+        amount=o.amount,
+        currency=o.currency,
+        occurred_at=o.occurred_at,
+        counterparty_account_id=o.counterparty_account_id or None,
+        operation_id=o.operation_id,
+        description=o.description or None,
+    )

@@ -1,0 +1,38 @@
+"""GET /accounts/{accountId}/operations."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from gateway import schemas
+from gateway.deps import AccountId, AnalyticsDep, BankDep
+from gateway.problem_details import ProblemError, problem_responses
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/accounts/{accountId}/operations",
+    response_model=schemas.OperationsPage,
+    responses=problem_responses(400, 404, 503, 504),
+    summary="Operation history of an account, newest first",
+    operation_id="listOperations",
+)
+async def list_operations(
+    account_id: AccountId,
+    query: Annotated[schemas.OperationsQuery, Query()],
+    bank: BankDep,
+    analytics: AnalyticsDep,
+) -> schemas.OperationsPage:
+    """Transfers and top-ups of the account, newest first, one page at a time: follow `next_cursor` until it is null. Pages are keyset-based, so operations made meanwhile neither shift nor repeat the pages still to come (they appear at the top of a new walk). An operation shows here once the event pipeline has delivered it, usually within seconds."""  # noqa: E501
+    # ClickHouse knows operations, not accounts: the Bank says whether the account exists, in parallel.
+    account, page = await asyncio.gather(
+        bank.balance(str(account_id)), analytics.operations(str(account_id), query), return_exceptions=True
+    )
+    if isinstance(account, ProblemError) and account.status == 404:
+        raise account
+    for outcome in (page, account):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return page  # type: ignore[return-value]
