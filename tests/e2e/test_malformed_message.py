@@ -1,0 +1,78 @@
+"""A malformed message on the topic: what the real ClickHouse does with it, and that we notice.
+
+Runs on a probe database and topic built from the same clickhouse/*.sql, so the shared pipeline of
+the other tests keeps flowing. On 18.16 the consumer stops at the bad message for good (no
+kafka_skip_broken_messages / kafka_handle_error_mode there): the lag monitor must call it stalled.
+On a server with kafka_handle_error_mode the message lands in the dead-letter table instead."""
+
+import json
+import time
+import uuid
+from decimal import Decimal
+
+from clickhouse_connect.driver.client import Client
+from confluent_kafka import Producer
+
+from analytics import schema
+from analytics.config import Settings
+from analytics.consumer_lag import StallDetector, measure
+from bank.domain import events, model
+from stack.config import StackConfig
+from tests.e2e.pipeline_helpers import eventually
+
+
+def transfer_event() -> dict:  # type: ignore[type-arg]
+    accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", model.now()) for _ in range(2)]
+    request = model.TransferRequest.parse(str(accounts[0].id), str(accounts[1].id), "1.00", "RUB")
+    return events.transfer_completed(model.transfer(*accounts, request)).payload
+
+
+async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_client: Client) -> None:
+    probe = f"probe_{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        clickhouse_host=pipeline.host,
+        clickhouse_http_port=pipeline.clickhouse_http_port,
+        clickhouse_database=probe,
+        kafka_brokers=pipeline.kafka_bootstrap,
+        topic=f"wallet.{probe}",
+        consumer_group=f"clickhouse-{probe}",
+    )
+    before, after = transfer_event(), transfer_event()
+    producer = Producer({"bootstrap.servers": pipeline.kafka_bootstrap})
+
+    def produce(*values: str) -> None:
+        for value in values:
+            producer.produce(settings.topic, value.encode(), partition=0)
+        assert producer.flush(10) == 0
+
+    produce(json.dumps(before))
+    applied = schema.apply(settings)
+    error_stream = "005_dead_letters.sql" in applied
+
+    def arrived(event: dict) -> bool:  # type: ignore[type-arg]
+        query = f"SELECT count() FROM {probe}.operations WHERE operation_id = '{event['transfer_id']}'"
+        return int(clickhouse_client.command(query)) > 0
+
+    try:
+        await eventually(lambda: arrived(before), 60, "the message before the malformed one")
+        produce('{"event_id": "broken', json.dumps(after))
+        if error_stream:
+            await eventually(lambda: arrived(after), 60, "the message after the malformed one")
+            dead = int(clickhouse_client.command(f"SELECT count() FROM {probe}.operations_dead_letters"))
+            assert dead == 1
+            return
+        detector = StallDetector(after_s=5)
+
+        def stalled() -> bool:
+            return detector.observe(measure(settings.kafka_brokers, settings.consumer_group, settings.topic))
+
+        started = time.monotonic()
+        await eventually(stalled, 60, "the lag monitor to report the stall")
+        lag = measure(settings.kafka_brokers, settings.consumer_group, settings.topic)
+        assert lag.total >= 1, lag
+        assert not arrived(after), "18.16 was expected to stop at the malformed message"
+        print(
+            f"18.16 stalled at the malformed message; detected {time.monotonic() - started:.1f}s after arrival, lag {lag.total}"
+        )
+    finally:
+        clickhouse_client.command(f"DROP DATABASE IF EXISTS {probe}")
