@@ -1,17 +1,18 @@
-"""`python -m stack up|down|status`: run the Wallet natively, as `make up` / `make down` do."""
+"""`python -m stack up|down|status|topic`: run the Wallet natively, as `make up` / `make down` do."""
 
 import argparse
+import json
 import sys
 import time
 
-from stack import system
+from stack import inspect_pipeline, system
 from stack.config import StackConfig
 from stack.processes import StackError
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack")
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "topic"])
     command = parser.parse_args().command
     cfg = StackConfig()
     started = time.monotonic()
@@ -22,12 +23,20 @@ def main() -> int:
             print(f"  REST API      http://{cfg.host}:{cfg.gateway_port}  (docs: /docs)")
             print(f"  Bank gRPC     {cfg.host}:{cfg.bank_port}")
             print(f"  PostgreSQL    postgresql://{cfg.pg_user}@{cfg.host}:{cfg.pg_port}/{cfg.pg_database}")
+            print(f"  Kafka         {cfg.kafka_bootstrap}  (topic {cfg.topic})")
+            print(f"  Connect REST  http://{cfg.host}:{cfg.connect_port}/connectors/wallet-outbox/status")
+            print(f"  ClickHouse    http://{cfg.host}:{cfg.clickhouse_http_port}  (database wallet)")
         elif command == "down":
             system.down(cfg)
             print("Wallet is down")
+        elif command == "topic":
+            for message in inspect_pipeline.topic_tail(cfg):
+                print(json.dumps(message))
         else:
             for name, pid in system.status(cfg).items():
                 print(f"{name:14} {'running, pid ' + str(pid) if pid else 'stopped'}")
+            if system.status(cfg).get("connect"):
+                print(json.dumps(inspect_pipeline.pipeline_status(cfg), indent=2))
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
