@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,10 +20,10 @@ class Settings(BaseSettings):
     kafka_brokers: str = "127.0.0.1:9092"
     topic: str = "wallet.operations"
     consumer_group: str = "clickhouse-wallet"
-    # Below the gateway's gRPC deadline (5 s), so a slow store answers 504 analytics_store_timeout, not a
-    # bare gateway timeout. ClickHouse itself stops the query there too (max_execution_time).
-    query_timeout_s: float = 4.0
-    clickhouse_connect_timeout_s: float = 1.0
+    # Whole seconds (clickhouse-connect and max_execution_time take no fractions). Below the gateway's gRPC
+    # deadline (5 s), so a slow store answers 504 analytics_store_timeout; ClickHouse stops the query too.
+    query_timeout_s: int = Field(default=4, ge=1)
+    clickhouse_connect_timeout_s: int = Field(default=1, ge=1)
     # Threads (and HTTP connections) for concurrent ClickHouse queries; clickhouse-connect is blocking.
     clickhouse_max_connections: int = 8
     # Signs page tokens (HMAC). Every replica must share it; change it outside development.

@@ -1,4 +1,4 @@
-"""The Wallet's own services (Bank, Card Adapter, gateway) as background processes of the stack."""
+"""The Wallet's own services (Bank, Card Adapter, Analytics, gateway) as background processes of the stack."""
 
 import os
 import subprocess
@@ -48,9 +48,23 @@ def bank(cfg: StackConfig) -> Service:
 
 def card_adapter(cfg: StackConfig, **settings: str) -> Service:
     """`settings` override CARD_ADAPTER_* variables, e.g. deposit_budget_s="5"."""
-    extra = {f"CARD_ADAPTER_{name.upper()}": value for name, value in settings.items()}
     argv = [sys.executable, "-m", "card_adapter.entrypoints.grpc_server"]
-    return Service("card_adapter", argv, {**service_env(cfg), **extra})
+    return Service("card_adapter", argv, _env_with(cfg, "CARD_ADAPTER", settings))
+
+
+def analytics(cfg: StackConfig, **settings: str) -> Service:
+    """`settings` override ANALYTICS_* variables, e.g. query_timeout_s="1"."""
+    argv = [sys.executable, "-m", "analytics.entrypoints.grpc_server"]
+    return Service("analytics", argv, _env_with(cfg, "ANALYTICS", settings))
+
+
+def start_analytics(cfg: StackConfig, **settings: str) -> None:
+    """Start the Analytics service and wait until it serves gRPC health (ClickHouse need not be up)."""
+    start(cfg, analytics(cfg, **settings), lambda: grpc_serving(cfg.host, cfg.analytics_port))
+
+
+def _env_with(cfg: StackConfig, prefix: str, settings: dict[str, str]) -> dict[str, str]:
+    return {**service_env(cfg), **{f"{prefix}_{name.upper()}": value for name, value in settings.items()}}
 
 
 def gateway(cfg: StackConfig) -> Service:

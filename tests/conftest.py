@@ -1,8 +1,9 @@
-"""Session fixtures that run the real stack (PostgreSQL, Bank, Card Adapter, gateway) on free ports in a temp folder."""
+"""Session fixtures that run the real stack (PostgreSQL, ClickHouse, services, gateway) on free ports in a temp dir."""
 
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import httpx
@@ -10,6 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from stack import clickhouse as clickhouse_server
+from stack import kafka as kafka_server
 from stack import postgres, processes, services
 from stack.config import StackConfig, ephemeral_config
 
@@ -67,6 +70,39 @@ def card_adapter_service(bank_service: StackConfig) -> Iterator[StackConfig]:
     start_card_adapter(bank_service)
     yield bank_service
     processes.stop(bank_service, "card_adapter")
+
+
+@contextmanager
+def _running(cfg: StackConfig, component) -> Iterator[StackConfig]:  # type: ignore[no-untyped-def]
+    """Start a stack component unless another fixture already runs it; stop it after only if started here."""
+    started_here = processes.running_pid(cfg, component.NAME) is None
+    component.start(cfg)
+    yield cfg
+    if started_here:
+        component.stop(cfg)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(stack_cfg: StackConfig) -> Iterator[StackConfig]:
+    """A Kafka broker: the analytics schema creates a Kafka-engine table, which needs one to exist."""
+    with _running(stack_cfg, kafka_server) as cfg:
+        yield cfg
+
+
+@pytest.fixture(scope="session")
+def clickhouse(kafka_broker: StackConfig) -> Iterator[StackConfig]:
+    """ClickHouse 18.16 with clickhouse/*.sql applied: the wallet.operations table the Analytics service reads."""
+    with _running(kafka_broker, clickhouse_server) as cfg:
+        services.migrate_analytics(cfg)
+        yield cfg
+
+
+@pytest.fixture(scope="session")
+def analytics_service(clickhouse: StackConfig) -> Iterator[StackConfig]:
+    """The Analytics gRPC service as a process, on the session's ClickHouse (cfg.analytics_port)."""
+    services.start_analytics(clickhouse)
+    yield clickhouse
+    processes.stop(clickhouse, "analytics")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import math
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -101,7 +100,7 @@ class ClickHouseOperations:
         try:
             rows = await asyncio.wait_for(loop.run_in_executor(self._executor, self._query, sql, parameters), budget)
         except TimeoutError:
-            log.warning("ClickHouse query exceeded %.1fs", budget)
+            log.warning("ClickHouse query exceeded %ds", budget)
             raise StoreTimeout("the analytics store did not answer in time") from None
         except ClickHouseError as exc:
             error = translate(exc)
@@ -118,7 +117,7 @@ class ClickHouseOperations:
             self._client.close()
 
     def _query(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
-        settings = {"max_execution_time": math.ceil(self._settings.query_timeout_s)}
+        settings = {"max_execution_time": self._settings.query_timeout_s}
         return self._connected().query(sql, parameters=parameters, settings=settings).result_rows
 
     def _connected(self) -> Client:

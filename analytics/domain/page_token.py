@@ -48,4 +48,6 @@ class PageTokens:
 
 
 def _invalid() -> InvalidPageToken:
-    return InvalidPageToken("the page token (cursor) is not valid for this query: pass it back unchanged, with the same filters")
+    return InvalidPageToken(
+        "the page token (cursor) is not valid for this query: pass it back unchanged, with the same filters"
+    )
