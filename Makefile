@@ -27,6 +27,7 @@ test: install
 	$(RUN) coverage report
 	$(RUN) coverage report --include='bank/*' --fail-under=80 > /dev/null || (echo "bank/ coverage is under 80%"; exit 1)
 	$(RUN) coverage report --include='card_adapter/*' --fail-under=80 > /dev/null || (echo "card_adapter/ coverage is under 80%"; exit 1)
+	$(RUN) coverage report --include='analytics/*' --fail-under=90 > /dev/null || (echo "analytics/ coverage is under 90%"; exit 1)
 
 bench: install
 	$(RUN) python -m loadtests.bench
