@@ -2,21 +2,16 @@
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from kernel.errors import ServiceError
+
 R = TypeVar("R")
-
-
-class ServiceError(Protocol):
-    """What every service's base error offers: a machine-readable reason and a message."""
-
-    reason: str
-    message: str
 
 
 def status_code(error: Exception, codes: Mapping[type, int]) -> int:

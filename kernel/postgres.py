@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from enum import Enum
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -21,24 +21,29 @@ class Failure(Enum):
     UNAVAILABLE = "unavailable"  # no database, broken connection or statement timeout
 
 
-def create_engine(
-    url: str,
-    *,
-    pool_size: int,
-    max_overflow: int,
-    connect_timeout_s: float,
-    statement_timeout_ms: int,
-    application_name: str,
-) -> AsyncEngine:
+class DatabaseSettings(Protocol):
+    """The database fields every service's settings carry."""
+
+    database_url: str
+    db_pool_size: int
+    db_max_overflow: int
+    db_connect_timeout_s: float
+    statement_timeout_ms: int
+
+
+def create_engine(settings: DatabaseSettings, application_name: str) -> AsyncEngine:
     return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
-        pool_timeout=connect_timeout_s,
+        pool_timeout=settings.db_connect_timeout_s,
         connect_args={
-            "timeout": connect_timeout_s,
-            "server_settings": {"statement_timeout": str(statement_timeout_ms), "application_name": application_name},
+            "timeout": settings.db_connect_timeout_s,
+            "server_settings": {
+                "statement_timeout": str(settings.statement_timeout_ms),
+                "application_name": application_name,
+            },
         },
     )
 
@@ -58,6 +63,29 @@ def failure(exc: BaseException) -> Failure | None:
     if isinstance(exc, OSError | TimeoutError | ConnectionError) or type(exc).__module__.startswith("asyncpg"):
         return Failure.UNAVAILABLE
     return None
+
+
+def translator(
+    own: type[Exception],
+    conflict: Callable[[str], Exception],
+    in_flight: Callable[[str], Exception],
+    unavailable: Callable[[str], Exception],
+) -> Callable[[BaseException], Exception | None]:
+    """A service's `translate`: a driver failure as the service's error, None for its own errors and bugs."""
+
+    def translate(exc: BaseException) -> Exception | None:
+        if isinstance(exc, own):
+            return None
+        match failure(exc):
+            case Failure.CONFLICT:
+                return conflict("transaction aborted by the database (serialization failure or deadlock)")
+            case Failure.LOCK_TIMEOUT:
+                return in_flight("a request with this idempotency key is still in progress")
+            case Failure.UNAVAILABLE:
+                return unavailable("the database is unavailable")
+        return None
+
+    return translate
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

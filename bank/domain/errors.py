@@ -1,14 +1,10 @@
 """The Bank's exception tree; each error names a machine-readable reason shared with clients."""
 
+from kernel.errors import ServiceError
 
-class BankError(Exception):
+
+class BankError(ServiceError):
     """Base of every error the Bank reports to its callers."""
-
-    reason = "INTERNAL"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RejectedRequest(BankError):

@@ -2,26 +2,15 @@
 
 import uuid
 from collections.abc import Callable, Iterable
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
+from kernel.transaction import Transaction
 
 
-class UnitOfWork(Protocol):
-    """One database transaction; leaving it without commit() rolls everything back."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
-
-    async def lock_idempotency_key(self, scope: str, key: str) -> None:
-        """Wait (bounded) until no other transaction holds this key; raise IdempotencyKeyInFlight."""
+class UnitOfWork(Transaction, Protocol):
+    """One database transaction over the Bank's tables; leaving it without commit() rolls everything back."""
 
     async def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Account]:
         """Lock the existing accounts among `ids` for update, always in the same order."""

@@ -1,14 +1,10 @@
 """The Card Adapter's exception tree; each error names a machine-readable reason shared with clients."""
 
+from kernel.errors import ServiceError
 
-class CardAdapterError(Exception):
+
+class CardAdapterError(ServiceError):
     """Base of every error the Card Adapter reports to its callers."""
-
-    reason = "INTERNAL"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RejectedRequest(CardAdapterError):

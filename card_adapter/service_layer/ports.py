@@ -5,27 +5,16 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import Charge
 from card_adapter.domain.topup import TopUp
+from kernel.transaction import Transaction
 
 
-class UnitOfWork(Protocol):
-    """One database transaction; leaving it without commit() rolls everything back."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
-
-    async def lock_idempotency_key(self, scope: str, key: str) -> None:
-        """Wait (bounded) until no other transaction holds this key; raise IdempotencyKeyInFlight."""
+class UnitOfWork(Transaction, Protocol):
+    """One database transaction over the topups table; leaving it without commit() rolls everything back."""
 
     async def find_topup_by_key(self, account_id: uuid.UUID, key: str) -> TopUp | None: ...
 
