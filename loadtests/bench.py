@@ -4,8 +4,8 @@ import argparse
 import asyncio
 import shutil
 
-from loadtests import transfers
-from stack import system
+from loadtests import history, transfers
+from stack import services, system
 from stack.config import ephemeral_config
 
 
@@ -21,6 +21,10 @@ def main() -> None:
         app = asyncio.run(transfers.gateway_transfers(cfg, args.concurrency, args.seconds))
         baseline = transfers.pgbench(cfg, args.concurrency, args.seconds)
         print(transfers.summary(app, baseline))
+        if services.grpc_serving(cfg.host, cfg.analytics_port):
+            print("\n" + history.summary(asyncio.run(history.get_operations_latency(cfg))))
+        else:
+            print("\nGetOperations latency skipped: system.up did not start the Analytics service")
     finally:
         system.down(cfg)
         shutil.rmtree(cfg.state_dir, ignore_errors=True)

@@ -1,14 +1,10 @@
 """The Analytics service's exception tree; each error names a machine-readable reason shared with clients."""
 
+from kernel.errors import ServiceError
 
-class AnalyticsError(Exception):
+
+class AnalyticsError(ServiceError):
     """Base of every error the Analytics service reports to its callers."""
-
-    reason = "INTERNAL"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RejectedRequest(AnalyticsError):
