@@ -1,6 +1,8 @@
 """Session fixtures that run the real stack (PostgreSQL, ClickHouse, services, gateway) on free ports in a temp dir."""
 
+import asyncio
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -106,6 +108,12 @@ def analytics_service(clickhouse: StackConfig) -> Iterator[StackConfig]:
 
 
 @pytest.fixture
+async def card_adapter_ready(card_adapter_service: StackConfig, api: httpx.AsyncClient) -> None:
+    """The Card Adapter is up and the gateway's channel to it is connected (it reconnects with backoff)."""
+    await wait_card_adapter_ready(api)
+
+
+@pytest.fixture
 async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         yield client
@@ -131,6 +139,13 @@ CARD_ADAPTER_TEST_SETTINGS = {
 def start_card_adapter(cfg: StackConfig) -> None:
     service = services.card_adapter(cfg, **CARD_ADAPTER_TEST_SETTINGS)
     services.start(cfg, service, lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
+
+
+async def wait_card_adapter_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while (await api.get("/health/ready")).json()["checks"].get("card_adapter") != "serving":
+        assert time.monotonic() < deadline, "the gateway did not see the Card Adapter come up"
+        await asyncio.sleep(0.1)
 
 
 async def create_accounts(engine: AsyncEngine, *balances: str, currency: str = "RUB") -> list[uuid.UUID]:

@@ -12,7 +12,7 @@ from stack.config import StackConfig
 from tests.conftest import create_accounts
 from tests.e2e.topup_helpers import TEST_CARDS, card, topup
 
-pytestmark = pytest.mark.usefixtures("card_adapter_service")
+pytestmark = pytest.mark.usefixtures("card_adapter_ready")
 BAD_LUHN = "4242424242424241"
 
 

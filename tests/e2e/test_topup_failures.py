@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import processes
 from stack.config import StackConfig
-from tests.conftest import create_accounts, start_bank, start_card_adapter
+from tests.conftest import create_accounts, start_bank, start_card_adapter, wait_card_adapter_ready
 from tests.e2e.test_dependency_failures import wait_ready
 from tests.e2e.test_transfers_api import assert_problem, balance, transfer
-from tests.e2e.topup_helpers import adapter_row, ledger, topup, until_settled, wait_adapter_ready
+from tests.e2e.topup_helpers import adapter_row, ledger, topup, until_settled
 
-pytestmark = pytest.mark.usefixtures("card_adapter_service")
+pytestmark = pytest.mark.usefixtures("card_adapter_ready")
 
 
 async def until(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
@@ -105,6 +105,6 @@ async def test_adapter_down_fails_only_topups(
         assert ready.json()["checks"]["card_adapter"] != "serving"
     finally:
         start_card_adapter(card_adapter_service)
-    await wait_adapter_ready(api)
+    await wait_card_adapter_ready(api)
     assert (await topup(api, a, amount="1.00")).json()["status"] == "completed"
     assert await balance(api, a) == "10.00"

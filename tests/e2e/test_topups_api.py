@@ -16,7 +16,7 @@ from tests.conftest import create_accounts
 from tests.e2e.test_transfers_api import assert_problem, balance
 from tests.e2e.topup_helpers import card, ledger, topup
 
-pytestmark = pytest.mark.usefixtures("card_adapter_service")
+pytestmark = pytest.mark.usefixtures("card_adapter_ready")
 SCHEMA = json.loads((Path(__file__).parents[2] / "contracts/schemas/topup_event.json").read_text())
 
 

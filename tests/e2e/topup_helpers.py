@@ -65,11 +65,3 @@ async def ledger(bank: AsyncEngine, cards: AsyncEngine, topup_id: str) -> Ledger
 async def adapter_row(cards: AsyncEngine, topup_id: str | uuid.UUID) -> Any:
     async with cards.connect() as conn:
         return (await conn.execute(text("SELECT * FROM topups WHERE id = :id"), {"id": uuid.UUID(str(topup_id))})).one()
-
-
-async def wait_adapter_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
-    """The gateway reconnects to a restarted Card Adapter with backoff; readiness shows when it has."""
-    deadline = time.monotonic() + timeout
-    while (await api.get("/health/ready")).json()["checks"].get("card_adapter") != "serving":
-        assert time.monotonic() < deadline, "the gateway did not see the Card Adapter come back"
-        await asyncio.sleep(0.1)
