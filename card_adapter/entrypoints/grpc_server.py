@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -23,6 +24,7 @@ from kernel.money import format_amount
 log = logging.getLogger("card_adapter")
 SERVICE_NAME = "wallet.card_adapter.v1.CardAdapterService"
 R = TypeVar("R")
+DEADLINE_MARGIN_S = 0.5
 
 
 class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
@@ -30,6 +32,8 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
         self.adapter = adapter
 
     async def ProcessCardTopUp(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        answer_by = time.monotonic() + _answer_within(self.adapter.settings.respond_within_s, context)
+
         async def work() -> card_adapter_pb2.ProcessCardTopUpResponse:
             c = request.card
             card = Card.parse(c.number, c.exp_month, c.exp_year, c.cvc, c.holder_name, today())
@@ -39,7 +43,7 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
             topup, replayed = await topup_service.accept_topup(self.adapter.uow, self.adapter.bank, command)
             if not replayed:
                 self.adapter.settlements.start(topup.id, card)
-            settled = await self.adapter.settlements.wait_final(topup.id, self.adapter.settings.respond_within_s)
+            settled = await self.adapter.settlements.wait_final(topup.id, answer_by - time.monotonic())
             return card_adapter_pb2.ProcessCardTopUpResponse(topup=_topup(settled or topup), replayed=replayed)
 
         return await _answer(context, work)
@@ -52,6 +56,12 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
             return card_adapter_pb2.GetTopUpResponse(topup=_topup(topup))
 
         return await _answer(context, work)
+
+
+def _answer_within(respond_within_s: float, context: grpc.aio.ServicerContext) -> float:
+    """Seconds left to answer: the setting, but never past the caller's deadline (minus a margin for the reply)."""
+    remaining = context.time_remaining()
+    return respond_within_s if remaining is None else max(0.0, min(respond_within_s, remaining - DEADLINE_MARGIN_S))
 
 
 async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:

@@ -70,3 +70,18 @@ def test_bank_side_database_outage_may_have_landed() -> None:
     from bank.domain import errors as bank_errors
 
     assert isinstance(deposit_failure(rpc_error_for(bank_errors.DatabaseUnavailable("db"))), DepositOutcomeUnknown)
+
+
+class FakeContext:
+    def __init__(self, remaining: float | None) -> None:
+        self.remaining = remaining
+
+    def time_remaining(self) -> float | None:
+        return self.remaining
+
+
+@pytest.mark.parametrize(("remaining", "expected"), [(None, 2.5), (10.0, 2.5), (2.0, 1.5), (0.2, 0.0)])
+def test_the_answer_never_outlives_the_callers_deadline(remaining: float | None, expected: float) -> None:
+    from card_adapter.entrypoints.grpc_server import _answer_within
+
+    assert _answer_within(2.5, FakeContext(remaining)) == pytest.approx(expected)  # type: ignore[arg-type]
