@@ -1,5 +1,6 @@
 """The Analytics service against a real ClickHouse 18.16: order, pagination, duplicates, filters, failures."""
 
+import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -165,6 +166,18 @@ async def test_page_size_default_and_limits(store: Client, stub) -> None:  # typ
     assert len((await stub.GetOperations(Request(account_id=str(account), page_size=200))).operations) == 200
     for size in (201, -1):
         await expect_error(stub.GetOperations(Request(account_id=str(account), page_size=size)), "INVALID_PAGE_SIZE")
+
+
+async def test_concurrent_reads_agree(store: Client, stub) -> None:  # type: ignore[no-untyped-def]
+    """Queries run in a thread pool over one HTTP client: concurrency must not mix answers up."""
+    accounts = [uuid.uuid4() for _ in range(4)]
+    rows.insert(store, [rows.topup(account, START_US + i) for account in accounts for i in range(30)])
+    requests = [Request(account_id=str(accounts[i % 4]), page_size=10 + i % 4) for i in range(24)]
+    replies = await asyncio.gather(*(stub.GetOperations(request) for request in requests))
+    for request, reply in zip(requests, replies, strict=True):
+        assert len(reply.operations) == request.page_size
+        assert reply.operations[0].occurred_at == "2026-03-01T00:00:00.000029+00:00"
+        assert reply == await stub.GetOperations(request)
 
 
 async def test_a_token_is_refused_when_altered_or_used_with_other_filters(store: Client, stub) -> None:  # type: ignore[no-untyped-def]
