@@ -13,6 +13,7 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
     start_pipeline(cfg)
     services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
     services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
+    services.start_analytics(cfg)
     services.start(
         cfg,
         services.gateway(cfg),
@@ -30,7 +31,7 @@ def start_pipeline(cfg: StackConfig) -> None:
 
 
 def down(cfg: StackConfig) -> None:
-    for name in ("gateway", "card_adapter", "bank"):
+    for name in ("gateway", "analytics", "card_adapter", "bank"):
         processes.stop(cfg, name)
     stop_pipeline(cfg)
     postgres.stop(cfg)

@@ -6,16 +6,17 @@ import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 
-from stack import system
+from stack import connect, outbox_connector
 from stack.config import StackConfig
 
 
 @pytest.fixture(scope="session")
-def pipeline(database: StackConfig) -> Iterator[StackConfig]:
-    """The outbox connector RUNNING on Kafka Connect and ClickHouse consuming wallet.operations."""
-    system.start_pipeline(database)
-    yield database
-    system.stop_pipeline(database)
+def pipeline(database: StackConfig, clickhouse: StackConfig) -> Iterator[StackConfig]:
+    """The outbox connector RUNNING on Kafka Connect, and ClickHouse consuming wallet.operations."""
+    connect.start(clickhouse)
+    outbox_connector.register(clickhouse)
+    yield clickhouse
+    connect.stop(clickhouse)
 
 
 @pytest.fixture(scope="session")

@@ -176,3 +176,31 @@ async def _wait_transfer_accepted(api: httpx.AsyncClient, a: uuid.UUID, b: uuid.
         return (await api.post(f"/accounts/{a}/transfers", json=body)).status_code == 201
 
     await eventually(accepted, 15, "a transfer after PostgreSQL's restart")
+
+
+async def test_transfer_shows_in_both_accounts_history(
+    api: httpx.AsyncClient, engine: AsyncEngine, pipeline: StackConfig, analytics_service: StackConfig
+) -> None:
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    made = await transfer(api, a, b, "7.50")
+
+    async def history(account: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+        reply = await api.get(f"/accounts/{account}/operations")
+        # 503 while the gateway's channel to a just-started Analytics is still backing off
+        assert reply.status_code in (200, 503), reply.text
+        return reply.json()["items"] if reply.status_code == 200 else []  # type: ignore[no-any-return]
+
+    async def both_see_it() -> bool:
+        return all([await history(a), await history(b)])
+
+    await eventually(both_see_it, ARRIVAL_TIMEOUT, "the transfer in both histories")
+    [debit], [credit] = await history(a), await history(b)
+    assert (debit["direction"], debit["counterparty_account_id"]) == ("debit", str(b))
+    assert (credit["direction"], credit["counterparty_account_id"]) == ("credit", str(a))
+    for item in (debit, credit):
+        assert (item["type"], item["operation_id"], item["amount"], item["currency"]) == (
+            "transfer",
+            made["transfer_id"],
+            "7.50",
+            "RUB",
+        )

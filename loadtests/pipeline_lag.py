@@ -1,0 +1,63 @@
+"""End-to-end lag: from the REST 201 of a transfer to the transfer visible in GET /operations."""
+
+import asyncio
+import time
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from loadtests.transfers import Run
+from stack.config import StackConfig
+
+SENDER = "00000000-0000-4000-9000-000000000001"
+RECIPIENT = "00000000-0000-4000-9000-000000000002"
+POLL_S = 0.05
+
+
+async def _accounts(cfg: StackConfig) -> None:
+    engine = create_async_engine(cfg.database_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version) "
+                "VALUES (CAST(:a AS uuid), 1000000000, 'RUB', now(), now(), 0), "
+                "(CAST(:b AS uuid), 0, 'RUB', now(), now(), 0) ON CONFLICT DO NOTHING"
+            ),
+            {"a": SENDER, "b": RECIPIENT},
+        )
+    await engine.dispose()
+
+
+async def transfer_to_history_lag(cfg: StackConfig, rate_per_s: float = 20, seconds: float = 20) -> Run:
+    """Transfers at a steady rate; a watcher polls the recipient's history every 50 ms."""
+    await _accounts(cfg)
+    created: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    done = asyncio.Event()
+    async with httpx.AsyncClient(base_url=f"http://{cfg.host}:{cfg.gateway_port}", timeout=10) as client:
+
+        async def send() -> None:
+            body = {"to_account_id": RECIPIENT, "amount": "1.00", "currency": "RUB"}
+            start = time.perf_counter()
+            for i in range(int(rate_per_s * seconds)):
+                await asyncio.sleep(max(0.0, start + i / rate_per_s - time.perf_counter()))
+                reply = await client.post(f"/accounts/{SENDER}/transfers", json=body)
+                if reply.status_code == 201:
+                    created[reply.json()["transfer_id"]] = time.perf_counter()
+
+        async def watch() -> None:
+            while not (done.is_set() and seen.keys() >= created.keys()):
+                reply = await client.get(f"/accounts/{RECIPIENT}/operations", params={"limit": 200})
+                now = time.perf_counter()
+                if reply.status_code == 200:
+                    for item in reply.json()["items"]:
+                        seen.setdefault(item["operation_id"], now)
+                await asyncio.sleep(POLL_S)
+
+        watcher = asyncio.create_task(watch())
+        await send()
+        done.set()
+        await asyncio.wait_for(watcher, timeout=120)
+    lags = [(seen[t] - created[t]) * 1000 for t in created]
+    return Run(f"REST 201 -> GET /operations ({rate_per_s:.0f}/s)", len(lags), seconds, lags)
