@@ -46,13 +46,26 @@ async def transfer_to_history_lag(cfg: StackConfig, rate_per_s: float = 20, seco
                 if reply.status_code == 201:
                     created[reply.json()["transfer_id"]] = time.perf_counter()
 
+        async def newest_unseen() -> None:
+            """Walk the history newest first until a page holds an operation already seen."""
+            params: dict[str, str | int] = {"limit": 50}
+            while True:
+                reply = await client.get(f"/accounts/{RECIPIENT}/operations", params=params)
+                now = time.perf_counter()
+                if reply.status_code != 200:
+                    return
+                page = reply.json()
+                ids = [item["operation_id"] for item in page["items"]]
+                fresh = [i for i in ids if i not in seen]
+                for operation_id in fresh:
+                    seen[operation_id] = now
+                if len(fresh) < len(ids) or not page["next_cursor"]:
+                    return
+                params["cursor"] = page["next_cursor"]
+
         async def watch() -> None:
             while not (done.is_set() and seen.keys() >= created.keys()):
-                reply = await client.get(f"/accounts/{RECIPIENT}/operations", params={"limit": 200})
-                now = time.perf_counter()
-                if reply.status_code == 200:
-                    for item in reply.json()["items"]:
-                        seen.setdefault(item["operation_id"], now)
+                await newest_unseen()
                 await asyncio.sleep(POLL_S)
 
         watcher = asyncio.create_task(watch())
