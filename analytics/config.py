@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     kafka_brokers: str = "127.0.0.1:9092"
     topic: str = "wallet.operations"
     consumer_group: str = "clickhouse-wallet"
+    # Rows per block read from Kafka; ClickHouse 18.16 flushes (stream_flush_interval_ms) only between
+    # blocks, so small blocks keep the history within about a second of the topic.
+    kafka_max_block_size: int = 1
     # Whole seconds (clickhouse-connect and max_execution_time take no fractions). Below the gateway's gRPC
     # deadline (5 s), so a slow store answers 504 analytics_store_timeout; ClickHouse stops the query too.
     query_timeout_s: int = Field(default=4, ge=1)

@@ -38,6 +38,7 @@ def apply(settings: Settings) -> list[str]:
         "kafka_brokers": settings.kafka_brokers,
         "topic": settings.topic,
         "consumer_group": settings.consumer_group,
+        "kafka_max_block_size": str(settings.kafka_max_block_size),
         "error_mode": ",\n         kafka_handle_error_mode = 'stream'" if error_stream else "",
     }
     applied = []

@@ -2,6 +2,8 @@
 -- (contracts/schemas/*.json); a field an event does not carry is read as ''.
 -- On servers that have it, kafka_handle_error_mode = 'stream' is added below (a malformed message
 -- goes to the dead-letter view); 18.16 has no such mode and stops at a malformed message.
+-- kafka_max_block_size: 18.16 checks stream_flush_interval_ms only between blocks, so with the
+-- default (65536 rows) a steady trickle of events is flushed only when the topic goes quiet.
 CREATE TABLE IF NOT EXISTS ${database}.operations_queue
 (
     event_id String,
@@ -25,4 +27,5 @@ SETTINGS kafka_broker_list = '${kafka_brokers}',
          kafka_topic_list = '${topic}',
          kafka_group_name = '${consumer_group}',
          kafka_format = 'JSONEachRow',
-         kafka_num_consumers = 1${error_mode};
+         kafka_num_consumers = 1,
+         kafka_max_block_size = ${kafka_max_block_size}${error_mode};
