@@ -1,6 +1,7 @@
 """Reading both ends of the pipeline: what PostgreSQL committed and what ClickHouse holds."""
 
 import asyncio
+import json
 import random
 import time
 import uuid
@@ -8,8 +9,11 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 from clickhouse_connect.driver.client import Client
+from confluent_kafka import Consumer, Message
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stack.config import StackConfig
 
 
 async def committed_transfers(engine: AsyncEngine, accounts: list[uuid.UUID]) -> set[str]:
@@ -54,3 +58,26 @@ async def random_traffic(api: httpx.AsyncClient, accounts: list[uuid.UUID], stop
         created += reply.status_code == 201
         await asyncio.sleep(0.05)  # a steady trickle, not a load test
     return created
+
+
+async def messages_about(cfg: StackConfig, field: str, wanted: set[str], timeout: float) -> dict[str, Message]:
+    """The topic's messages whose payload `field` is one of `wanted`, read from the start in batches."""
+    consumer = Consumer(
+        {"bootstrap.servers": cfg.kafka_bootstrap, "group.id": f"test-{uuid.uuid4()}", "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([cfg.topic])
+    found: dict[str, Message] = {}
+
+    def all_found() -> bool:
+        for message in consumer.consume(num_messages=1000, timeout=1):
+            if not message.error():
+                value = json.loads(message.value())
+                if value.get(field) in wanted:
+                    found[value[field]] = message
+        return found.keys() == wanted
+
+    try:
+        await eventually(all_found, timeout, f"{len(wanted)} messages on {cfg.topic}")
+    finally:
+        consumer.close()
+    return found

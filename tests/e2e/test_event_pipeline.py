@@ -10,13 +10,18 @@ from pathlib import Path
 import httpx
 import jsonschema
 from clickhouse_connect.driver.client import Client
-from confluent_kafka import Consumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import clickhouse, connect, outbox_connector, postgres, processes
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
-from tests.e2e.pipeline_helpers import committed_transfers, eventually, random_traffic, stored_operations
+from tests.e2e.pipeline_helpers import (
+    committed_transfers,
+    eventually,
+    messages_about,
+    random_traffic,
+    stored_operations,
+)
 
 SCHEMAS = Path(__file__).parents[2] / "contracts" / "schemas"
 ARRIVAL_TIMEOUT = 120
@@ -66,29 +71,7 @@ async def test_kafka_messages_follow_the_asyncapi_contract(
     a, b = await create_accounts(engine, "100.00", "0.00")
     made = {(await transfer(api, a, b))["transfer_id"] for _ in range(3)}
     schema = json.loads((SCHEMAS / "transfer_event.json").read_text())
-    consumer = Consumer(
-        {
-            "bootstrap.servers": pipeline.kafka_bootstrap,
-            "group.id": f"contract-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([pipeline.topic])
-    found: dict[str, object] = {}
-    try:
-
-        async def all_found() -> bool:
-            # Other tests filled the topic before this one: read it in batches, not one by one.
-            for message in consumer.consume(num_messages=1000, timeout=1):
-                if not message.error():
-                    payload = json.loads(message.value())
-                    if payload.get("transfer_id") in made:
-                        found[payload["transfer_id"]] = message
-            return found.keys() == made
-
-        await eventually(all_found, ARRIVAL_TIMEOUT, "the transfers' messages on Kafka")
-    finally:
-        consumer.close()
+    found = await messages_about(pipeline, "transfer_id", made, ARRIVAL_TIMEOUT)
     for message in found.values():
         payload = json.loads(message.value())  # type: ignore[attr-defined]
         jsonschema.validate(payload, schema, format_checker=jsonschema.FormatChecker())

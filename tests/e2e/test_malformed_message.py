@@ -72,7 +72,8 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
         assert lag.total >= 1, lag
         assert not arrived(after), "18.16 was expected to stop at the malformed message"
         print(
-            f"18.16 stalled at the malformed message; detected {time.monotonic() - started:.1f}s after arrival, lag {lag.total}"
+            f"18.16 stalled at the malformed message; detected {time.monotonic() - started:.1f}s after arrival, "
+            f"lag {lag.total}"
         )
     finally:
         clickhouse_client.command(f"DROP DATABASE IF EXISTS {probe}")
