@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     # How long a request waits for another request holding the same idempotency key.
     idempotency_wait_ms: int = 5000
     statement_timeout_ms: int = 10000
+    # Outbox rows are kept this long (audit, replay) and then deleted; 0 keeps them forever.
+    outbox_retention_hours: int = 168
+    outbox_purge_interval_s: int = 3600
     log_level: str = "INFO"
 
 

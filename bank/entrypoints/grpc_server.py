@@ -3,10 +3,12 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TypeVar
 
 import grpc
 
+from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
 from bank.domain.errors import BankError
@@ -106,7 +108,18 @@ async def serve(settings: Settings) -> None:
     bank = bootstrap(settings)
     server = grpc.aio.server()
     bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(bank), server)
+    cleaner = None
+    if settings.outbox_retention_hours > 0:
+        cleaner = asyncio.create_task(
+            outbox_retention.purge_periodically(
+                bank.engine,
+                timedelta(hours=settings.outbox_retention_hours),
+                timedelta(seconds=settings.outbox_purge_interval_s),
+            )
+        )
     await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
+    if cleaner:
+        cleaner.cancel()
     await bank.close()
 
 

@@ -123,3 +123,21 @@ async def test_deposit_credits_once_per_payment(bank: Bank, engine: AsyncEngine)
             {"p": payment},
         )
     assert events == 1
+
+
+async def test_outbox_retention_deletes_only_old_rows(bank: Bank, engine: AsyncEngine) -> None:
+    from datetime import timedelta
+
+    from bank.adapters import outbox_retention
+
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    old = await transfer_service.transfer_money(bank.uow, request(a, b, "1.00"))
+    new = await transfer_service.transfer_money(bank.uow, request(a, b, "2.00"))
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE outbox SET created_at = now() - interval '8 days' WHERE payload->>'transfer_id' = :t"),
+            {"t": str(old.transfer.id)},
+        )
+    assert await outbox_retention.purge(engine, timedelta(days=7)) >= 1
+    assert await outbox_for(engine, old.transfer.id) == []
+    assert len(await outbox_for(engine, new.transfer.id)) == 1
