@@ -21,7 +21,8 @@ async def purge(engine: AsyncEngine, older_than: timedelta) -> int:
         async with engine.begin() as conn:
             result = await conn.execute(
                 text(
-                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < now() - CAST(:age AS interval) LIMIT :batch)"
+                    "DELETE FROM outbox WHERE id IN "
+                    "(SELECT id FROM outbox WHERE created_at < now() - CAST(:age AS interval) LIMIT :batch)"
                 ),
                 {"age": older_than, "batch": BATCH},
             )
