@@ -1,6 +1,5 @@
 """The gateway's FastAPI application: routes, problem details, CORS, request ids, backends."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,13 +11,14 @@ from gateway.backends import Backends
 from gateway.config import Settings, get_settings
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes import balance, health, operations, topups, transfers
+from kernel import logs
 
 API_VERSION = "1.0.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,11 +4,27 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from kernel import logs
+
 GRACE_S = 5
+
+
+class _ServiceSettings(Protocol):
+    log_level: str
+
+
+S = TypeVar("S", bound=_ServiceSettings)
+
+
+def run(serve: Callable[[S], Awaitable[None]], settings: S) -> None:
+    """The `main` of a gRPC service process: logging configured, then serve until a signal."""
+    logs.configure(settings.log_level)
+    asyncio.run(serve(settings))
 
 
 async def serve_until_signalled(

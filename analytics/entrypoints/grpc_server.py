@@ -1,6 +1,5 @@
 """The Analytics gRPC server: AnalyticsService plus the standard health service."""
 
-import asyncio
 import logging
 
 import grpc
@@ -13,7 +12,7 @@ from analytics.entrypoints.grpc_errors import to_grpc_status
 from analytics.service_layer import history_service
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel import grpc_status
-from kernel.grpc_server import serve_until_signalled
+from kernel.grpc_server import run, serve_until_signalled
 from kernel.money import format_amount
 
 log = logging.getLogger("analytics")
@@ -87,9 +86,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(settings))
+    run(serve, get_settings())
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.service_layer import balance_service, deposit_service, transfer_service
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import grpc_status
-from kernel.grpc_server import serve_until_signalled
+from kernel.grpc_server import run, serve_until_signalled
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"
@@ -124,9 +124,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(settings))
+    run(serve, get_settings())
 
 
 if __name__ == "__main__":

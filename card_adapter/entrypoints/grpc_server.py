@@ -18,7 +18,7 @@ from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from card_adapter.service_layer import topup_service
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 from kernel import grpc_status
-from kernel.grpc_server import serve_until_signalled
+from kernel.grpc_server import run, serve_until_signalled
 from kernel.money import format_amount
 
 log = logging.getLogger("card_adapter")
@@ -110,9 +110,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(settings))
+    run(serve, get_settings())
 
 
 if __name__ == "__main__":
