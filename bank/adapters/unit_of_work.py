@@ -3,7 +3,8 @@
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import any_, func, insert, select, text
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import translate
@@ -13,6 +14,11 @@ from bank.domain.model import Account, Deposit, Transfer
 from kernel.postgres import PostgresTransaction
 
 accounts = AccountRow.__table__
+_SAVE_ACCOUNTS = text(
+    "UPDATE accounts AS a SET balance = v.balance, version = v.version, updated_at = v.updated_at "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:balances AS numeric[]), CAST(:versions AS integer[]), "
+    "CAST(:updated AS timestamptz[])) AS v(id, balance, version, updated_at) WHERE a.id = v.id"
+)
 transfers = TransferRow.__table__
 deposits = DepositRow.__table__
 outbox = OutboxRow.__table__
@@ -24,7 +30,7 @@ class PostgresUnitOfWork(PostgresTransaction):
 
     async def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Account]:
         # Locking in primary-key order means two transfers never wait on each other in a cycle.
-        query = select(accounts).where(accounts.c.id.in_(sorted(set(ids)))).order_by(accounts.c.id).with_for_update()
+        query = select(accounts).where(accounts.c.id == any_(array(set(ids)))).order_by(accounts.c.id).with_for_update()
         rows = (await self.conn.execute(query)).mappings()
         return {row["id"]: _account(row) for row in rows}
 
@@ -33,12 +39,17 @@ class PostgresUnitOfWork(PostgresTransaction):
         return _account(row) if row else None
 
     async def save_accounts(self, changed: Iterable[Account]) -> None:
-        for account in changed:
-            await self.conn.execute(
-                update(accounts)
-                .where(accounts.c.id == account.id)
-                .values(balance=account.balance, version=account.version, updated_at=account.updated_at)
-            )
+        """Both sides of a transfer in one statement: one round trip fewer on the hot path."""
+        rows = list(changed)
+        await self.conn.execute(
+            _SAVE_ACCOUNTS,
+            {
+                "ids": [a.id for a in rows],
+                "balances": [a.balance for a in rows],
+                "versions": [a.version for a in rows],
+                "updated": [a.updated_at for a in rows],
+            },
+        )
 
     async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
         query = select(transfers).where(
