@@ -14,14 +14,36 @@ ERROR_STREAM_SINCE = (21, 6)
 _REQUIRES = re.compile(r"^-- requires: kafka_handle_error_mode$", re.M)
 
 
+def parse_version(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
 def server_version(client) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
-    return tuple(int(part) for part in client.command("SELECT version()").split(".")[:2])
+    return parse_version(client.command("SELECT version()"))
 
 
 def statements(path: Path, variables: dict[str, str]) -> list[str]:
     text = Template(path.read_text()).substitute(variables)
     without_comments = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     return [stmt.strip() for stmt in without_comments.split(";") if stmt.strip()]
+
+
+def render(version: tuple[int, ...], settings: Settings) -> dict[str, list[str]]:
+    """The statements of every file a server of this version supports, by file name, in order (no client)."""
+    error_stream = version >= ERROR_STREAM_SINCE
+    variables = {
+        "database": settings.clickhouse_database,
+        "kafka_brokers": settings.kafka_brokers,
+        "topic": settings.topic,
+        "consumer_group": settings.consumer_group,
+        "kafka_max_block_size": str(settings.kafka_max_block_size),
+        "error_mode": ",\n         kafka_handle_error_mode = 'stream'" if error_stream else "",
+    }
+    return {
+        path.name: statements(path, variables)
+        for path in sorted(SQL_DIR.glob("*.sql"))
+        if error_stream or not _REQUIRES.search(path.read_text())
+    }
 
 
 def apply(settings: Settings) -> list[str]:
@@ -32,24 +54,12 @@ def apply(settings: Settings) -> list[str]:
         username=settings.clickhouse_user,
         password=settings.clickhouse_password,
     )
-    error_stream = server_version(client) >= ERROR_STREAM_SINCE
-    variables = {
-        "database": settings.clickhouse_database,
-        "kafka_brokers": settings.kafka_brokers,
-        "topic": settings.topic,
-        "consumer_group": settings.consumer_group,
-        "kafka_max_block_size": str(settings.kafka_max_block_size),
-        "error_mode": ",\n         kafka_handle_error_mode = 'stream'" if error_stream else "",
-    }
-    applied = []
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        if _REQUIRES.search(path.read_text()) and not error_stream:
-            continue
-        for statement in statements(path, variables):
+    rendered = render(server_version(client), settings)
+    for file_statements in rendered.values():
+        for statement in file_statements:
             client.command(statement)
-        applied.append(path.name)
     client.close()
-    return applied
+    return list(rendered)
 
 
 if __name__ == "__main__":
