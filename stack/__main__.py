@@ -23,6 +23,7 @@ def main() -> int:
             print(f"  REST API      http://{cfg.host}:{cfg.gateway_port}  (docs: /docs)")
             print(f"  Bank gRPC     {cfg.host}:{cfg.bank_port}")
             print(f"  Card Adapter  {cfg.host}:{cfg.card_adapter_port}  (gRPC)")
+            print(f"  Analytics     {cfg.host}:{cfg.analytics_port}  (gRPC)")
             print(f"  PostgreSQL    postgresql://{cfg.pg_user}@{cfg.host}:{cfg.pg_port}/{cfg.pg_database}")
             print(f"  Kafka         {cfg.kafka_bootstrap}  (topic {cfg.topic})")
             print(f"  Connect REST  http://{cfg.host}:{cfg.connect_port}/connectors/wallet-outbox/status")
