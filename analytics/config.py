@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     # Rows per block read from Kafka; ClickHouse 18.16 flushes (stream_flush_interval_ms) only between
     # blocks, so small blocks keep the history within about a second of the topic.
     kafka_max_block_size: int = 1
+    # The Ingestion health name turns NOT_SERVING when ClickHouse's consumer has lag and has not moved
+    # for this long (18.16 stops for good at a malformed message).
+    ingestion_stall_after_s: float = 60.0
+    ingestion_check_interval_s: float = 5.0
     # Whole seconds (clickhouse-connect and max_execution_time take no fractions). Below the gateway's gRPC
     # deadline (5 s), so a slow store answers 504 analytics_store_timeout; ClickHouse stops the query too.
     query_timeout_s: int = Field(default=4, ge=1)

@@ -29,6 +29,8 @@ class AnalyticsServiceStub:
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.analytics") whose `reason` is one of:
     INVALID_REQUEST, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_TIME_RANGE (INVALID_ARGUMENT);
     ANALYTICS_STORE_UNAVAILABLE (UNAVAILABLE); ANALYTICS_STORE_TIMEOUT (DEADLINE_EXCEEDED).
+    Besides "" and this service, the standard health service answers for "wallet.analytics.v1.Ingestion":
+    NOT_SERVING while ClickHouse's Kafka consumer has lag and makes no progress (a stalled ingestion).
     """
 
     def __init__(self, channel):
@@ -48,6 +50,8 @@ class AnalyticsServiceServicer:
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.analytics") whose `reason` is one of:
     INVALID_REQUEST, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_TIME_RANGE (INVALID_ARGUMENT);
     ANALYTICS_STORE_UNAVAILABLE (UNAVAILABLE); ANALYTICS_STORE_TIMEOUT (DEADLINE_EXCEEDED).
+    Besides "" and this service, the standard health service answers for "wallet.analytics.v1.Ingestion":
+    NOT_SERVING while ClickHouse's Kafka consumer has lag and makes no progress (a stalled ingestion).
     """
 
     def GetOperations(self, request, context):
@@ -79,6 +83,8 @@ class AnalyticsService:
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.analytics") whose `reason` is one of:
     INVALID_REQUEST, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_TIME_RANGE (INVALID_ARGUMENT);
     ANALYTICS_STORE_UNAVAILABLE (UNAVAILABLE); ANALYTICS_STORE_TIMEOUT (DEADLINE_EXCEEDED).
+    Besides "" and this service, the standard health service answers for "wallet.analytics.v1.Ingestion":
+    NOT_SERVING while ClickHouse's Kafka consumer has lag and makes no progress (a stalled ingestion).
     """
 
     @staticmethod

@@ -32,16 +32,17 @@ async def serve_until_signalled(
     address: str,
     service_name: str,
     log: logging.Logger,
-    on_started: Callable[[], Awaitable[None]] | None = None,
+    on_started: Callable[[health.aio.HealthServicer], Awaitable[None]] | None = None,
     on_stopping: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Serve on `address`, report SERVING for "" and `service_name`, drain gracefully on a signal."""
+    """Serve on `address`, report SERVING for "" and `service_name`, drain gracefully on a signal.
+    `on_started` gets the health servicer, to report more health names of its own."""
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     server.add_insecure_port(address)
     await server.start()
     if on_started:
-        await on_started()
+        await on_started(health_servicer)
     for name in ("", service_name):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("%s listening on %s", service_name, address)

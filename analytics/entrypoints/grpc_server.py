@@ -1,14 +1,17 @@
 """The Analytics gRPC server: AnalyticsService plus the standard health service."""
 
+import asyncio
 import logging
 
 import grpc
+from grpc_health.v1 import health
 
 from analytics.bootstrap import Analytics, bootstrap
 from analytics.config import Settings, get_settings
 from analytics.domain.errors import AnalyticsError, InvalidRequest
 from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, microseconds
 from analytics.entrypoints.grpc_errors import to_grpc_status
+from analytics.entrypoints.ingestion_health import IngestionHealth
 from analytics.service_layer import history_service
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel import grpc_status
@@ -79,9 +82,18 @@ async def serve(settings: Settings) -> None:
     analytics = bootstrap(settings)
     server = grpc.aio.server()
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(analytics), server)
+    monitors: list[asyncio.Task[None]] = []
+
+    async def watch_ingestion(health_servicer: health.aio.HealthServicer) -> None:
+        monitors.append(asyncio.create_task(IngestionHealth(settings, health_servicer).run()))
+
     try:
-        await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
+        await serve_until_signalled(
+            server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, on_started=watch_ingestion
+        )
     finally:
+        for monitor in monitors:
+            monitor.cancel()
         analytics.close()
 
 

@@ -181,6 +181,8 @@ async def test_transfer_shows_in_both_accounts_history(
     [debit], [credit] = await history(a), await history(b)
     assert (debit["direction"], debit["counterparty_account_id"]) == ("debit", str(b))
     assert (credit["direction"], credit["counterparty_account_id"]) == ("credit", str(a))
+    ready = (await api.get("/health/ready")).json()
+    assert ready["checks"]["analytics"] == ready["checks"]["ingestion"] == "serving"
     for item in (debit, credit):
         assert (item["type"], item["operation_id"], item["amount"], item["currency"]) == (
             "transfer",

@@ -3,22 +3,36 @@
 Runs on a probe database and topic built from the same clickhouse/*.sql, so the shared pipeline of
 the other tests keeps flowing. On 18.16 the consumer stops at the bad message for good (no
 kafka_skip_broken_messages / kafka_handle_error_mode there): the lag monitor must call it stalled.
+The Analytics service reports it as its Ingestion health name going NOT_SERVING.
 On a server with kafka_handle_error_mode the message lands in the dead-letter table instead."""
 
+import dataclasses
 import json
 import time
 import uuid
 from decimal import Decimal
 
+import grpc
 from clickhouse_connect.driver.client import Client
 from confluent_kafka import Producer
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from analytics import schema
 from analytics.config import Settings
-from analytics.consumer_lag import StallDetector, measure
+from analytics.consumer_lag import measure
+from analytics.entrypoints.ingestion_health import INGESTION
 from bank.domain import events, model
+from stack import processes, services
 from stack.config import StackConfig
+from stack.processes import free_port
 from tests.e2e.pipeline_helpers import eventually
+
+
+def ingestion_serving(host: str, port: int) -> bool:
+    with grpc.insecure_channel(f"{host}:{port}") as channel:
+        request = health_pb2.HealthCheckRequest(service=INGESTION)
+        reply = health_pb2_grpc.HealthStub(channel).Check(request, timeout=2)
+    return reply.status == health_pb2.HealthCheckResponse.SERVING  # type: ignore[no-any-return]
 
 
 def transfer_event() -> dict:  # type: ignore[type-arg]
@@ -61,19 +75,29 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
             dead = int(clickhouse_client.command(f"SELECT count() FROM {probe}.operations_dead_letters"))
             assert dead == 1
             return
-        detector = StallDetector(after_s=5)
-
-        def stalled() -> bool:
-            return detector.observe(measure(settings.kafka_brokers, settings.consumer_group, settings.topic))
-
+        # An Analytics service watching the probe's consumer group: its Ingestion health must say so.
+        watcher = dataclasses.replace(
+            services.analytics(
+                pipeline,
+                port=str(free_port()),
+                consumer_group=settings.consumer_group,
+                topic=settings.topic,
+                clickhouse_database=probe,
+                ingestion_stall_after_s="5",
+                ingestion_check_interval_s="0.5",
+            ),
+            name="analytics_probe",
+        )
+        port = int(watcher.env["ANALYTICS_PORT"])
         started = time.monotonic()
-        await eventually(stalled, 60, "the lag monitor to report the stall")
+        services.start(pipeline, watcher, lambda: services.grpc_serving(pipeline.host, port))
+        try:
+            await eventually(lambda: not ingestion_serving(pipeline.host, port), 60, "Ingestion health NOT_SERVING")
+        finally:
+            processes.stop(pipeline, watcher.name)
         lag = measure(settings.kafka_brokers, settings.consumer_group, settings.topic)
         assert lag.total >= 1, lag
         assert not arrived(after), "18.16 was expected to stop at the malformed message"
-        print(
-            f"18.16 stalled at the malformed message; detected {time.monotonic() - started:.1f}s after arrival, "
-            f"lag {lag.total}"
-        )
+        print(f"18.16 stalled at the malformed message; health said so {time.monotonic() - started:.1f}s later")
     finally:
         clickhouse_client.command(f"DROP DATABASE IF EXISTS {probe}")

@@ -1,0 +1,48 @@
+"""Reports ClickHouse's ingestion of the topic as a gRPC health name: SERVING, or NOT_SERVING when stalled."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from grpc_health.v1 import health, health_pb2
+
+from analytics.config import Settings
+from analytics.consumer_lag import Lag, StallDetector, measure
+
+INGESTION = "wallet.analytics.v1.Ingestion"
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+log = logging.getLogger("analytics.ingestion")
+
+
+class IngestionHealth:
+    def __init__(
+        self, settings: Settings, health_servicer: health.aio.HealthServicer, lag: Callable[[], Lag] | None = None
+    ) -> None:
+        self._settings = settings
+        self._health = health_servicer
+        self._lag = lag or (lambda: measure(settings.kafka_brokers, settings.consumer_group, settings.topic))
+        self._detector = StallDetector(after_s=settings.ingestion_stall_after_s)
+        self.stalled = False
+
+    async def check(self) -> None:
+        try:
+            lag = await asyncio.to_thread(self._lag)
+        except Exception as error:  # noqa: BLE001 - Kafka unreachable: ingestion cannot be vouched for
+            log.warning("cannot measure the consumer lag: %s", error)
+            await self._health.set(INGESTION, NOT_SERVING)
+            return
+        stalled = self._detector.observe(lag)
+        if stalled and not self.stalled:
+            log.error(
+                "ingestion stalled: consumer group %s has lag %d and no progress",
+                self._settings.consumer_group,
+                lag.total,
+            )
+        self.stalled = stalled
+        await self._health.set(INGESTION, NOT_SERVING if stalled else SERVING)
+
+    async def run(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self._settings.ingestion_check_interval_s)
