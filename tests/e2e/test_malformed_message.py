@@ -21,6 +21,7 @@ from analytics import schema
 from analytics.config import Settings
 from analytics.consumer_lag import measure
 from analytics.entrypoints.ingestion_health import INGESTION
+from analytics.skip_malformed import skip_malformed
 from bank.domain import events, model
 from stack import processes, services
 from stack.config import StackConfig
@@ -99,5 +100,10 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
         assert lag.total >= 1, lag
         assert not arrived(after), "18.16 was expected to stop at the malformed message"
         print(f"18.16 stalled at the malformed message; health said so {time.monotonic() - started:.1f}s later")
+
+        # The operator's way out: skip exactly the malformed message; the one after it then arrives.
+        [skipped] = skip_malformed(settings)
+        assert skipped.message == b'{"event_id": "broken'
+        await eventually(lambda: arrived(after), 60, "the message after the skipped one")
     finally:
         clickhouse_client.command(f"DROP DATABASE IF EXISTS {probe}")

@@ -48,3 +48,11 @@ async def test_unmeasurable_lag_is_not_serving() -> None:
     await IngestionHealth(Settings(), servicer, lag=kafka_down).check()
     reply = await servicer.Check(health_pb2.HealthCheckRequest(service=INGESTION), None)
     assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def test_only_messages_that_would_stop_clickhouse_count_as_malformed() -> None:
+    from analytics.skip_malformed import is_malformed
+
+    assert is_malformed(b'{"event_id": "broken') and is_malformed(b"[1, 2]") and is_malformed(b'{"a": 1}')
+    assert is_malformed(None) and is_malformed(b"")
+    assert not is_malformed(b'{"event_type": "TransferCompleted", "amount": "1.00"}')
