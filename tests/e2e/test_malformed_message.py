@@ -29,11 +29,15 @@ from stack.processes import free_port
 from tests.e2e.pipeline_helpers import eventually
 
 
-def ingestion_serving(host: str, port: int) -> bool:
+def ingestion_stalled(host: str, port: int) -> bool:
+    """True once the service reports its Ingestion name NOT_SERVING (NOT_FOUND before its first check)."""
     with grpc.insecure_channel(f"{host}:{port}") as channel:
         request = health_pb2.HealthCheckRequest(service=INGESTION)
-        reply = health_pb2_grpc.HealthStub(channel).Check(request, timeout=2)
-    return reply.status == health_pb2.HealthCheckResponse.SERVING  # type: ignore[no-any-return]
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(request, timeout=2)
+        except grpc.RpcError:
+            return False
+    return reply.status == health_pb2.HealthCheckResponse.NOT_SERVING  # type: ignore[no-any-return]
 
 
 def transfer_event() -> dict:  # type: ignore[type-arg]
@@ -93,7 +97,7 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
         started = time.monotonic()
         services.start(pipeline, watcher, lambda: services.grpc_serving(pipeline.host, port))
         try:
-            await eventually(lambda: not ingestion_serving(pipeline.host, port), 60, "Ingestion health NOT_SERVING")
+            await eventually(lambda: ingestion_stalled(pipeline.host, port), 60, "Ingestion health NOT_SERVING")
         finally:
             processes.stop(pipeline, watcher.name)
         lag = measure(settings.kafka_brokers, settings.consumer_group, settings.topic)
