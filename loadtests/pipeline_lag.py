@@ -2,12 +2,13 @@
 
 import asyncio
 import time
+import uuid
+from decimal import Decimal
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from loadtests.transfers import Run
+from bank.seed import load_accounts
+from loadtests.transfers import RICH, Run
 from stack.config import StackConfig
 
 SENDER = "00000000-0000-4000-9000-000000000001"
@@ -15,23 +16,9 @@ RECIPIENT = "00000000-0000-4000-9000-000000000002"
 POLL_S = 0.05
 
 
-async def _accounts(cfg: StackConfig) -> None:
-    engine = create_async_engine(cfg.database_url)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version) "
-                "VALUES (CAST(:a AS uuid), 1000000000, 'RUB', now(), now(), 0), "
-                "(CAST(:b AS uuid), 0, 'RUB', now(), now(), 0) ON CONFLICT DO NOTHING"
-            ),
-            {"a": SENDER, "b": RECIPIENT},
-        )
-    await engine.dispose()
-
-
 async def transfer_to_history_lag(cfg: StackConfig, rate_per_s: float = 20, seconds: float = 20) -> Run:
     """Transfers at a steady rate; a watcher polls the recipient's history every 50 ms."""
-    await _accounts(cfg)
+    await load_accounts(cfg.database_url, [(uuid.UUID(SENDER), RICH, "RUB"), (uuid.UUID(RECIPIENT), Decimal(0), "RUB")])
     created: dict[str, float] = {}
     seen: dict[str, float] = {}
     done = asyncio.Event()

@@ -7,15 +7,17 @@ import re
 import statistics
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bank.seed import load_accounts
 from stack.config import StackConfig
 
 ACCOUNTS = 100
+RICH = Decimal(1_000_000_000)
 
 
 @dataclass
@@ -42,19 +44,9 @@ class Run:
 
 
 async def create_rich_accounts(cfg: StackConfig) -> list[str]:
-    ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(ACCOUNTS)]
-    engine = create_async_engine(cfg.database_url)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version) "
-                "SELECT CAST(x AS uuid), 1000000000, 'RUB', now(), now(), 0 FROM unnest(CAST(:ids AS text[])) AS x "
-                "ON CONFLICT DO NOTHING"
-            ),
-            {"ids": ids},
-        )
-    await engine.dispose()
-    return ids
+    ids = [uuid.UUID(f"00000000-0000-4000-8000-{i:012d}") for i in range(ACCOUNTS)]
+    await load_accounts(cfg.database_url, [(i, RICH, "RUB") for i in ids])
+    return [str(i) for i in ids]
 
 
 async def gateway_transfers(cfg: StackConfig, concurrency: int, seconds: float) -> Run:

@@ -1,7 +1,6 @@
 """Debian's ClickHouse server (18.16) run as a plain process with its files in the state folder."""
 
 import shutil
-import subprocess
 from pathlib import Path
 from string import Template
 
@@ -9,6 +8,7 @@ import httpx
 
 from stack import processes
 from stack.config import StackConfig
+from stack.packages import ensure_debian_packages
 from stack.processes import StackError
 
 NAME = "clickhouse"
@@ -20,17 +20,7 @@ STOP_TIMEOUT = 45.0
 
 
 def ensure_installed() -> None:
-    """apt-get install the server and client unless the server binary is already there."""
-    if SERVER.exists():
-        return
-    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-    for argv in (
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "clickhouse-server", "clickhouse-client"],
-    ):
-        done = subprocess.run(argv, capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            raise StackError(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}{done.stderr}")
+    ensure_debian_packages(SERVER, "clickhouse-server", "clickhouse-client")
 
 
 def config_file(cfg: StackConfig) -> Path:

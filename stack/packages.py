@@ -4,7 +4,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from stack.processes import StackError
+
 _updated = False
+_ENV = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
 
 
 def ensure_debian_packages(marker: Path, *packages: str) -> None:
@@ -13,9 +16,14 @@ def ensure_debian_packages(marker: Path, *packages: str) -> None:
     if marker.exists():
         return
     if shutil.which("apt-get") is None:
-        raise RuntimeError(f"{marker} is missing and apt-get is not available; install {' '.join(packages)}")
-    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        raise StackError(f"{marker} is missing and apt-get is not available; install {' '.join(packages)}")
     if not _updated:
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        _apt("update", "-q")
         _updated = True
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], check=True, env=env)
+    _apt("install", "-y", "-q", "--no-install-recommends", *packages)
+
+
+def _apt(*args: str) -> None:
+    done = subprocess.run(["apt-get", *args], capture_output=True, text=True, env=_ENV)
+    if done.returncode != 0:
+        raise StackError(f"apt-get {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr}")

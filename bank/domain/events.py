@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bank.domain.model import Deposit, Transfer
@@ -17,17 +18,27 @@ class OutboxEvent:
     payload: dict[str, Any]
 
 
-def transfer_completed(transfer: Transfer) -> OutboxEvent:
+def _event(event_type: str, account_id: uuid.UUID, occurred_at: datetime, fields: dict[str, Any]) -> OutboxEvent:
+    """The outbox row of one event about `account_id` (its Kafka key); the payload carries the event id."""
     event_id = uuid.uuid4()
+    payload = {
+        "event_id": str(event_id),
+        "event_type": event_type,
+        # Always six fractional digits and +00:00: ClickHouse 18.16 reads the microseconds by position.
+        "occurred_at": occurred_at.isoformat(timespec="microseconds"),
+        **fields,
+    }
     return OutboxEvent(
-        id=event_id,
-        aggregatetype="account",
-        aggregateid=str(transfer.from_account_id),
-        type="TransferCompleted",
-        payload={
-            "event_id": str(event_id),
-            "event_type": "TransferCompleted",
-            "occurred_at": transfer.created_at.isoformat(timespec="microseconds"),
+        id=event_id, aggregatetype="account", aggregateid=str(account_id), type=event_type, payload=payload
+    )
+
+
+def transfer_completed(transfer: Transfer) -> OutboxEvent:
+    return _event(
+        "TransferCompleted",
+        transfer.from_account_id,
+        transfer.created_at,
+        {
             "transfer_id": str(transfer.id),
             "from_account_id": str(transfer.from_account_id),
             "to_account_id": str(transfer.to_account_id),
@@ -39,16 +50,11 @@ def transfer_completed(transfer: Transfer) -> OutboxEvent:
 
 
 def topup_completed(deposit: Deposit) -> OutboxEvent:
-    event_id = uuid.uuid4()
-    return OutboxEvent(
-        id=event_id,
-        aggregatetype="account",
-        aggregateid=str(deposit.account_id),
-        type="TopUpCompleted",
-        payload={
-            "event_id": str(event_id),
-            "event_type": "TopUpCompleted",
-            "occurred_at": deposit.created_at.isoformat(timespec="microseconds"),
+    return _event(
+        "TopUpCompleted",
+        deposit.account_id,
+        deposit.created_at,
+        {
             "deposit_id": str(deposit.id),
             "topup_id": deposit.topup_id,
             "payment_id": deposit.payment_id,

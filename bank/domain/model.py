@@ -54,6 +54,10 @@ class Account:
     def deposit(self, amount: Decimal) -> None:
         self._change(amount)
 
+    def require_currency(self, currency: str, operation: str) -> None:
+        if self.currency != currency:
+            raise CurrencyMismatch(f"account {self.id} holds {self.currency}, {operation} is in {currency}")
+
     def _change(self, delta: Decimal) -> None:
         self.balance += delta
         self.version += 1
@@ -126,8 +130,7 @@ class Transfer:
 def transfer(sender: Account, recipient: Account, request: TransferRequest) -> Transfer:
     """Move `request.amount` from sender to recipient, or raise without changing either."""
     for account in (sender, recipient):
-        if account.currency != request.currency:
-            raise CurrencyMismatch(f"account {account.id} holds {account.currency}, transfer is in {request.currency}")
+        account.require_currency(request.currency, "transfer")
     sender.withdraw(request.amount)
     recipient.deposit(request.amount)
     return Transfer(
@@ -203,8 +206,7 @@ class Deposit:
 
 def deposit(account: Account, request: DepositRequest) -> Deposit:
     """Credit `account` for a settled card payment."""
-    if account.currency != request.currency:
-        raise CurrencyMismatch(f"account {account.id} holds {account.currency}, deposit is in {request.currency}")
+    account.require_currency(request.currency, "deposit")
     account.deposit(request.amount)
     return Deposit(
         account_id=account.id,
