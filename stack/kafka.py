@@ -62,12 +62,23 @@ def is_ready(cfg: StackConfig) -> bool:
     return True
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka's own `Uuid.randomUuid` makes it: url-safe base64 of a UUID,
+    never starting with '-', which the storage tool's argument parser would read as an option
+    (one id in 64 does; that flaked CI once)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_storage(cfg: StackConfig, props: str) -> None:
     data = cfg.path(NAME, "data")
     if (data / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    argv = java_argv(cfg, NAME, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", props)
+    argv = java_argv(
+        cfg, NAME, "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", props
+    )
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise StackError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")
