@@ -61,8 +61,9 @@ def ephemeral_config() -> StackConfig:
     """A stack in a fresh temp folder on free ports, for tests and benchmarks beside a running `make up`."""
     import tempfile
 
-    from stack.processes import free_port
+    from stack.processes import free_ports
 
     state = Path(tempfile.mkdtemp(prefix="wallet-ephemeral-"))
     state.chmod(0o755)  # the postgres OS user must reach its cluster inside
-    return StackConfig(state_dir=state, **{name: free_port() for name in PORT_FIELDS})
+    ports = free_ports(len(PORT_FIELDS))
+    return StackConfig(state_dir=state, **dict(zip(PORT_FIELDS, ports, strict=True)))

@@ -76,9 +76,7 @@ def _format_storage(cfg: StackConfig, props: str) -> None:
     data = cfg.path(NAME, "data")
     if (data / "meta.properties").exists():
         return
-    argv = java_argv(
-        cfg, NAME, "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", props
-    )
+    argv = java_argv(cfg, NAME, "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", props)
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise StackError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")

@@ -12,23 +12,16 @@ from confluent_kafka import Producer
 
 from stack import clickhouse, connect, kafka
 from stack.config import StackConfig
-from stack.processes import free_port, port_open, running_pid, wait_until
+from stack.processes import free_ports, port_open, running_pid, wait_until
 
 pytestmark = pytest.mark.infra
 
 COMPONENTS = (connect, clickhouse, kafka)  # stop order: consumers before the broker
 
 
-def _ports(n: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < n:
-        ports.add(free_port())
-    return list(ports)
-
-
 @pytest.fixture
 def infra(tmp_path: Path) -> Iterator[StackConfig]:
-    kafka_port, controller, connect_port, http, tcp = _ports(5)
+    kafka_port, controller, connect_port, http, tcp = free_ports(5)
     cfg = StackConfig(
         state_dir=tmp_path / "stack",
         kafka_port=kafka_port,
