@@ -1,8 +1,6 @@
 """Session fixtures that run the real stack (PostgreSQL, ClickHouse, services, gateway) on free ports in a temp dir."""
 
-import asyncio
 import shutil
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -17,6 +15,7 @@ from stack import clickhouse as clickhouse_server
 from stack import kafka as kafka_server
 from stack import postgres, processes, services
 from stack.config import StackConfig, ephemeral_config
+from tests.polling import wait_card_adapter_ready
 
 
 @pytest.fixture(scope="session")
@@ -139,13 +138,6 @@ CARD_ADAPTER_TEST_SETTINGS = {
 def start_card_adapter(cfg: StackConfig) -> None:
     service = services.card_adapter(cfg, **CARD_ADAPTER_TEST_SETTINGS)
     services.start(cfg, service, lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
-
-
-async def wait_card_adapter_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while (await api.get("/health/ready")).json()["checks"].get("card_adapter") != "serving":
-        assert time.monotonic() < deadline, "the gateway did not see the Card Adapter come up"
-        await asyncio.sleep(0.1)
 
 
 async def create_accounts(engine: AsyncEngine, *balances: str, currency: str = "RUB") -> list[uuid.UUID]:

@@ -3,9 +3,7 @@
 import asyncio
 import json
 import random
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import httpx
 from clickhouse_connect.driver.client import Client
@@ -14,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
+from tests.polling import eventually
 
 
 async def committed_transfers(engine: AsyncEngine, accounts: list[uuid.UUID]) -> set[str]:
@@ -33,18 +32,6 @@ def stored_operations(client: Client, accounts: list[uuid.UUID]) -> tuple[set[st
         "ORDER BY account_id, occurred_at_us DESC, event_id LIMIT 1 BY account_id, event_id"
     ).result_rows
     return {row[0] for row in raw}, len(raw), len(deduplicated)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        outcome = check()
-        if asyncio.iscoroutine(outcome):
-            outcome = await outcome
-        if outcome:
-            return
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
-        await asyncio.sleep(0.25)
 
 
 async def random_traffic(api: httpx.AsyncClient, accounts: list[uuid.UUID], stop: asyncio.Event, seed: int) -> int:

@@ -1,8 +1,5 @@
 """Bank or PostgreSQL down: the gateway answers 503 problem+json, and recovers when they return."""
 
-import asyncio
-import time
-
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -10,14 +7,7 @@ from stack import postgres, processes
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
 from tests.e2e.test_transfers_api import assert_problem, balance, transfer
-
-
-async def wait_ready(api: httpx.AsyncClient, timeout: float = 15) -> None:
-    """The gateway's channel reconnects with backoff; a client sees readiness come back first."""
-    deadline = time.monotonic() + timeout
-    while (await api.get("/health/ready")).status_code != 200:
-        assert time.monotonic() < deadline, "the gateway did not see the Bank come back"
-        await asyncio.sleep(0.1)
+from tests.polling import wait_ready
 
 
 async def test_bank_down_gives_503_then_recovers(

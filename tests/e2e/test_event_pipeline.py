@@ -17,11 +17,11 @@ from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
 from tests.e2e.pipeline_helpers import (
     committed_transfers,
-    eventually,
     messages_about,
     random_traffic,
     stored_operations,
 )
+from tests.polling import eventually, wait_ready
 
 SCHEMAS = Path(__file__).parents[2] / "contracts" / "schemas"
 ARRIVAL_TIMEOUT = 120
@@ -134,7 +134,7 @@ async def test_connector_survives_bank_and_postgres_restarts(
     await transfer(api, a, b)
     processes.stop(bank_service, "bank")
     start_bank(bank_service)
-    await _wait_ready(api)
+    await wait_ready(api)
     await transfer(api, a, b)
     await asyncio.to_thread(postgres.stop, pipeline)
     await asyncio.to_thread(postgres.start, pipeline)
@@ -144,13 +144,6 @@ async def test_connector_survives_bank_and_postgres_restarts(
     status = connect.connector_status(pipeline, outbox_connector.definition()[0])
     assert status and status["connector"]["state"] == "RUNNING"
     assert all(task["state"] == "RUNNING" for task in status["tasks"])
-
-
-async def _wait_ready(api: httpx.AsyncClient) -> None:
-    async def ready() -> bool:
-        return (await api.get("/health/ready")).status_code == 200
-
-    await eventually(ready, 15, "the gateway to see the Bank again")
 
 
 async def _wait_transfer_accepted(api: httpx.AsyncClient, a: uuid.UUID, b: uuid.UUID) -> None:

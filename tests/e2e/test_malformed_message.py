@@ -26,7 +26,7 @@ from bank.domain import events, model
 from stack import processes, services
 from stack.config import StackConfig
 from stack.processes import free_port
-from tests.e2e.pipeline_helpers import eventually
+from tests.polling import eventually
 
 
 def ingestion_stalled(host: str, port: int) -> bool:

@@ -1,9 +1,7 @@
 """No money lost when one side fails: the Bank down during the deposit, for a while or for good, and the
 Card Adapter killed between the charge and the deposit."""
 
-import asyncio
 import signal
-import time
 
 import httpx
 import pytest
@@ -11,19 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import processes
 from stack.config import StackConfig
-from tests.conftest import create_accounts, start_bank, start_card_adapter, wait_card_adapter_ready
-from tests.e2e.test_dependency_failures import wait_ready
+from tests.conftest import create_accounts, start_bank, start_card_adapter
 from tests.e2e.test_transfers_api import assert_problem, balance, transfer
 from tests.e2e.topup_helpers import adapter_row, ledger, topup, until_settled
+from tests.polling import eventually, wait_card_adapter_ready, wait_ready
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready")
-
-
-async def until(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.1)
 
 
 async def test_deposit_retried_until_the_bank_returns(
@@ -79,7 +70,7 @@ async def test_adapter_killed_between_charge_and_deposit_ends_in_one_deposit_or_
             row = await adapter_row(card_adapter_engine, topup_id)
             return row.state == "charged" and row.deposit_attempts >= 2
 
-        await until(charged_and_retrying)
+        await eventually(charged_and_retrying, 20, "the top-up charged and its deposit retried")
         processes.stop(cfg, "card_adapter", sig=signal.SIGKILL)
     finally:
         start_bank(cfg)

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
 from tests.conftest import create_accounts
-from tests.e2e.pipeline_helpers import eventually, messages_about
+from tests.e2e.pipeline_helpers import messages_about
 from tests.e2e.topup_helpers import topup
+from tests.polling import eventually
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "contracts/schemas/topup_event.json").read_text())
 ARRIVAL_TIMEOUT = 120
