@@ -16,6 +16,7 @@ from card_adapter.config import Settings
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.settlement import Settlement
 from card_adapter.service_layer.settlements import Settlements
+from kernel import tls
 
 # Reconnect quickly after the Bank restarts instead of waiting out gRPC's default backoff.
 CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
@@ -43,7 +44,7 @@ class CardAdapter:
 def bootstrap(settings: Settings) -> CardAdapter:
     engine = create_engine(settings)
     claims_engine = create_async_engine(settings.database_url, poolclass=NullPool)
-    channel = grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS)
+    channel = tls.aio_channel(settings.bank_target, settings, CHANNEL_OPTIONS)
     bank = GrpcBank(channel, settings.bank_timeout_s)
     gateway = MockPaymentGateway(
         engine,

@@ -8,6 +8,7 @@ from gateway.analytics_client import AnalyticsClient
 from gateway.bank_client import BankClient
 from gateway.card_adapter_client import CardAdapterClient
 from gateway.config import Settings
+from kernel import tls
 
 # Reconnect quickly after a backend restarts instead of waiting out gRPC's default backoff.
 CHANNEL_OPTIONS = [
@@ -27,9 +28,9 @@ class Backends:
     @classmethod
     def open(cls, settings: Settings) -> "Backends":
         channels = {
-            "bank": grpc.aio.insecure_channel(settings.bank_target, options=CHANNEL_OPTIONS),
-            "card_adapter": grpc.aio.insecure_channel(settings.card_adapter_target, options=CHANNEL_OPTIONS),
-            "analytics": grpc.aio.insecure_channel(settings.analytics_target, options=CHANNEL_OPTIONS),
+            "bank": tls.aio_channel(settings.bank_target, settings, CHANNEL_OPTIONS),
+            "card_adapter": tls.aio_channel(settings.card_adapter_target, settings, CHANNEL_OPTIONS),
+            "analytics": tls.aio_channel(settings.analytics_target, settings, CHANNEL_OPTIONS),
         }
         return cls(
             channels=channels,

@@ -9,7 +9,8 @@ from typing import Protocol, TypeVar
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from kernel import logs
+from kernel import logs, tls
+from kernel.settings import ServiceSettings
 
 GRACE_S = 5
 
@@ -32,14 +33,16 @@ async def serve_until_signalled(
     address: str,
     service_name: str,
     log: logging.Logger,
+    settings: ServiceSettings,
     on_started: Callable[[health.aio.HealthServicer], Awaitable[None]] | None = None,
     on_stopping: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Serve on `address`, report SERVING for "" and `service_name`, drain gracefully on a signal.
-    `on_started` gets the health servicer, to report more health names of its own."""
+    """Serve on `address` (mutual TLS unless `settings` allow plaintext), report SERVING for "" and
+    `service_name`, drain gracefully on a signal. `on_started` gets the health servicer, to report more
+    health names of its own."""
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    server.add_insecure_port(address)
+    tls.add_port(server, address, settings)
     await server.start()
     if on_started:
         await on_started(health_servicer)

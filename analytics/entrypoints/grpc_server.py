@@ -89,7 +89,7 @@ async def serve(settings: Settings) -> None:
 
     try:
         await serve_until_signalled(
-            server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, on_started=watch_ingestion
+            server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, settings, on_started=watch_ingestion
         )
     finally:
         for monitor in monitors:

@@ -117,7 +117,7 @@ async def serve(settings: Settings) -> None:
                 timedelta(seconds=settings.outbox_purge_interval_s),
             )
         )
-    await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
+    await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, settings)
     if cleaner:
         cleaner.cancel()
     await bank.close()

@@ -103,7 +103,7 @@ async def serve(settings: Settings) -> None:
     server = grpc.aio.server()
     card_adapter_pb2_grpc.add_CardAdapterServiceServicer_to_server(CardAdapterServicer(adapter), server)
     try:
-        await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log)
+        await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, settings)
     finally:
         sweeper.cancel()
         await adapter.close()
