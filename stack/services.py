@@ -9,7 +9,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from stack import processes
+from stack import certificates, processes
 from stack.config import REPO_ROOT, StackConfig
 
 
@@ -39,6 +39,16 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
         "ANALYTICS_CLICKHOUSE_HTTP_PORT": str(cfg.clickhouse_http_port),
         "ANALYTICS_KAFKA_BROKERS": cfg.kafka_bootstrap,
         "ANALYTICS_TOPIC": cfg.topic,
+        **_tls_env(cfg),
+    }
+
+
+def _tls_env(cfg: StackConfig) -> dict[str, str]:
+    """BANK_TLS_CA_FILE, BANK_TLS_CERT_FILE, BANK_TLS_KEY_FILE and so on: each service's own certificate."""
+    return {
+        f"{service.upper()}_{setting.upper()}": str(path)
+        for service in ("bank", "card_adapter", "analytics", "gateway")
+        for setting, path in certificates.identity(cfg, service).tls_settings().items()
     }
 
 
@@ -60,7 +70,7 @@ def analytics(cfg: StackConfig, **settings: str) -> Service:
 
 def start_analytics(cfg: StackConfig, **settings: str) -> None:
     """Start the Analytics service and wait until it serves gRPC health (ClickHouse need not be up)."""
-    start(cfg, analytics(cfg, **settings), lambda: grpc_serving(cfg.host, cfg.analytics_port))
+    start(cfg, analytics(cfg, **settings), lambda: grpc_serving(cfg, cfg.analytics_port))
 
 
 def _env_with(cfg: StackConfig, prefix: str, settings: dict[str, str]) -> dict[str, str]:
@@ -100,6 +110,7 @@ def _environ(extra: dict[str, str]) -> dict[str, str]:
 
 
 def start(cfg: StackConfig, service: Service, ready, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    certificates.ensure(cfg)  # every service serves or connects with mutual TLS
     processes.spawn(cfg, service.name, service.argv, env=service.env, cwd=REPO_ROOT)
     log = processes.log_file(cfg, service.name)
 
@@ -111,9 +122,10 @@ def start(cfg: StackConfig, service: Service, ready, timeout: float = 60) -> Non
     processes.wait_until(up, timeout, service.name, log=log)
 
 
-def grpc_serving(host: str, port: int) -> bool:
+def grpc_serving(cfg: StackConfig, port: int) -> bool:
+    """Whether the service on `port` answers its gRPC health check SERVING (asked with the stack's certificate)."""
     try:
-        with grpc.insecure_channel(f"{host}:{port}") as channel:
+        with grpc.secure_channel(f"{cfg.host}:{port}", certificates.client_credentials(cfg)) as channel:
             reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
         return reply.status == health_pb2.HealthCheckResponse.SERVING
     except grpc.RpcError:

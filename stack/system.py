@@ -11,8 +11,8 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
     if seed:
         services.seed_bank(cfg)
     start_pipeline(cfg)
-    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
-    services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
+    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg, cfg.bank_port))
+    services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg, cfg.card_adapter_port))
     services.start_analytics(cfg)
     services.start(
         cfg,
