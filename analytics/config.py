@@ -3,10 +3,12 @@
 from functools import lru_cache
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from kernel.settings import ServiceSettings, secret
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_")
 
     host: str = "127.0.0.1"
@@ -14,7 +16,7 @@ class Settings(BaseSettings):
     clickhouse_host: str = "127.0.0.1"
     clickhouse_http_port: int = 8123
     clickhouse_user: str = "default"
-    clickhouse_password: str = ""
+    clickhouse_password: SecretStr = secret("")
     clickhouse_database: str = "wallet"
     # Kafka as ClickHouse reaches it (the Kafka table engine) and as this service reaches it (lag checks).
     kafka_brokers: str = "127.0.0.1:9092"
@@ -34,8 +36,7 @@ class Settings(BaseSettings):
     # Threads (and HTTP connections) for concurrent ClickHouse queries; clickhouse-connect is blocking.
     clickhouse_max_connections: int = 8
     # Signs page tokens (HMAC). Every replica must share it; change it outside development.
-    page_token_secret: SecretStr = SecretStr("wallet-development-page-token-secret")
-    log_level: str = "INFO"
+    page_token_secret: SecretStr = secret("wallet-development-page-token-secret")
 
 
 @lru_cache

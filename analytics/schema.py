@@ -52,7 +52,7 @@ def apply(settings: Settings) -> list[str]:
         host=settings.clickhouse_host,
         port=settings.clickhouse_http_port,
         username=settings.clickhouse_user,
-        password=settings.clickhouse_password,
+        password=settings.clickhouse_password.get_secret_value(),
     )
     rendered = render(server_version(client), settings)
     for file_statements in rendered.values():

@@ -35,7 +35,12 @@ def skip_malformed(settings: Settings) -> list[Skipped]:
     if not stuck:
         return []
     queue = f"{settings.clickhouse_database}.operations_queue"
-    client = clickhouse_connect.get_client(host=settings.clickhouse_host, port=settings.clickhouse_http_port)
+    client = clickhouse_connect.get_client(
+        host=settings.clickhouse_host,
+        port=settings.clickhouse_http_port,
+        username=settings.clickhouse_user,
+        password=settings.clickhouse_password.get_secret_value(),
+    )
     client.command(f"DETACH TABLE {queue}")  # the consumer leaves the group, so its offsets may be moved
     try:
         return _skip(settings, stuck)

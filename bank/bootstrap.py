@@ -1,10 +1,11 @@
-"""Wires the Bank: settings -> engine -> unit-of-work factory."""
+"""Wires the Bank: settings -> engine -> unit-of-work factory, and the password hasher."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import create_engine
+from bank.adapters.passwords import Argon2Passwords
 from bank.adapters.unit_of_work import PostgresUnitOfWork
 from bank.config import Settings
 
@@ -13,6 +14,7 @@ from bank.config import Settings
 class Bank:
     engine: AsyncEngine
     settings: Settings
+    passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
 
     def uow(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)

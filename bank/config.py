@@ -2,13 +2,16 @@
 
 from functools import lru_cache
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from kernel.settings import ServiceSettings, secret
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BANK_")
 
-    database_url: str = "postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/wallet"
+    database_url: SecretStr = secret("postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/wallet", "holds the password")
     host: str = "127.0.0.1"
     port: int = 50051
     db_pool_size: int = 10
@@ -20,7 +23,6 @@ class Settings(BaseSettings):
     # Outbox rows are kept this long (audit, replay) and then deleted; 0 keeps them forever.
     outbox_retention_hours: int = 168
     outbox_purge_interval_s: int = 3600
-    log_level: str = "INFO"
 
 
 @lru_cache

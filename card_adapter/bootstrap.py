@@ -43,7 +43,7 @@ class CardAdapter:
 
 def bootstrap(settings: Settings) -> CardAdapter:
     engine = create_engine(settings)
-    claims_engine = create_async_engine(settings.database_url, poolclass=NullPool)
+    claims_engine = create_async_engine(settings.database_url.get_secret_value(), poolclass=NullPool)
     channel = tls.aio_channel(settings.bank_target, settings, CHANNEL_OPTIONS)
     bank = GrpcBank(channel, settings.bank_timeout_s)
     gateway = MockPaymentGateway(

@@ -2,14 +2,18 @@
 
 from functools import lru_cache
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from kernel.settings import ServiceSettings, secret
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARD_ADAPTER_")
 
-    database_url: str = "postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/card_adapter"
+    database_url: SecretStr = secret(
+        "postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/card_adapter", "holds the password"
+    )
     host: str = "127.0.0.1"
     port: int = 50053
     bank_target: str = "127.0.0.1:50051"
@@ -35,7 +39,6 @@ class Settings(BaseSettings):
     gateway_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     gateway_seed: int | None = None
     gateway_timeout_s: float = 2.0
-    log_level: str = "INFO"
 
 
 @lru_cache

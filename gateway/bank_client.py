@@ -1,8 +1,9 @@
-"""The gateway's client of the Bank's gRPC API: deadlines, request ids, errors as problems."""
+"""The gateway's client of the Bank's gRPC API: deadlines, request ids, the caller, errors as problems."""
 
 import grpc
 
 from gateway import schemas
+from gateway.access_tokens import Principal
 from gateway.grpc_errors import call
 from generated import bank_pb2, bank_pb2_grpc
 
@@ -13,7 +14,7 @@ class BankClient:
         self._timeout = timeout_s
 
     async def transfer(
-        self, account_id: str, body: schemas.TransferCreate, idempotency_key: str | None
+        self, caller: Principal, account_id: str, body: schemas.TransferCreate, idempotency_key: str | None
     ) -> tuple[schemas.Transfer, bool]:
         request = bank_pb2.TransferMoneyRequest(
             from_account_id=account_id,
@@ -23,7 +24,7 @@ class BankClient:
             description=body.description or "",
             idempotency_key=idempotency_key or "",
         )
-        reply = await self._call(self._stub.TransferMoney, request)
+        reply = await self._call(self._stub.TransferMoney, request, caller)
         t = reply.transfer
         transfer = schemas.Transfer(
             transfer_id=t.transfer_id,
@@ -37,11 +38,45 @@ class BankClient:
         )
         return transfer, reply.replayed
 
-    async def balance(self, account_id: str) -> schemas.Balance:
-        reply = await self._call(self._stub.GetBalance, bank_pb2.GetBalanceRequest(account_id=account_id))
-        return schemas.Balance(
-            account_id=reply.account_id, balance=reply.balance, currency=reply.currency, updated_at=reply.updated_at
-        )
+    async def balance(self, caller: Principal, account_id: str) -> schemas.Balance:
+        """The account if `caller` may read it; else 404, as for an account that does not exist."""
+        request = bank_pb2.GetBalanceRequest(account_id=account_id)
+        return _balance(await self._call(self._stub.GetBalance, request, caller))
 
-    async def _call(self, method, request):  # type: ignore[no-untyped-def]
-        return await call(method, request, self._timeout, "bank")
+    async def register(self, body: schemas.UserCreate) -> schemas.UserProfile:
+        request = bank_pb2.RegisterUserRequest(username=body.username, password=body.password, currency=body.currency)
+        reply = await self._call(self._stub.RegisterUser, request)
+        return _profile(reply.user, [reply.account])
+
+    async def authenticate(self, username: str, password: str) -> bank_pb2.User:
+        request = bank_pb2.AuthenticateRequest(username=username, password=password)
+        return (await self._call(self._stub.Authenticate, request)).user
+
+    async def user(self, caller: Principal) -> schemas.UserProfile:
+        reply = await self._call(self._stub.GetUser, bank_pb2.GetUserRequest(), caller)
+        return _profile(reply.user, reply.accounts)
+
+    async def open_account(self, caller: Principal, body: schemas.AccountCreate) -> schemas.Balance:
+        request = bank_pb2.OpenAccountRequest(
+            currency=body.currency, provision_username=caller.provision_username or ""
+        )
+        return _balance((await self._call(self._stub.OpenAccount, request, caller)).account)
+
+    async def _call(self, method, request, caller: Principal | None = None):  # type: ignore[no-untyped-def]
+        return await call(method, request, self._timeout, "bank", caller)
+
+
+def _balance(reply: bank_pb2.GetBalanceResponse) -> schemas.Balance:
+    return schemas.Balance(
+        account_id=reply.account_id, balance=reply.balance, currency=reply.currency, updated_at=reply.updated_at
+    )
+
+
+def _profile(user: bank_pb2.User, accounts) -> schemas.UserProfile:  # type: ignore[no-untyped-def]
+    return schemas.UserProfile(
+        user_id=user.user_id,
+        username=user.username,
+        role=user.role,
+        created_at=user.created_at,
+        accounts=[_balance(a) for a in accounts],
+    )

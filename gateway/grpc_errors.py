@@ -1,10 +1,16 @@
 """Translates a failed gRPC call into the gateway's problem, once, for every backend service."""
 
+import logging
+
 import grpc
 
+from gateway.access_tokens import Principal
 from gateway.problem_details import ProblemError
-from gateway.request_context import grpc_metadata
+from gateway.request_context import grpc_metadata, request_id
+from kernel import callers
 from kernel.grpc_status import error_reason
+
+log = logging.getLogger("gateway")
 
 # reason (google.rpc.ErrorInfo) -> (HTTP status, title)
 REASONS: dict[str, tuple[int, str]] = {
@@ -26,6 +32,13 @@ REASONS: dict[str, tuple[int, str]] = {
     "CONCURRENCY_CONFLICT": (409, "Concurrent update, retry the request"),
     "IDEMPOTENCY_KEY_REUSED": (422, "Idempotency-Key reused with a different request"),
     "DATABASE_UNAVAILABLE": (503, "Database unavailable"),
+    "UNAUTHENTICATED": (401, "Authentication required"),
+    "FORBIDDEN": (403, "Forbidden"),
+    "INVALID_USERNAME": (400, "Invalid username"),
+    "WEAK_PASSWORD": (400, "Password too weak"),
+    "USERNAME_TAKEN": (409, "Username taken"),
+    "USER_NOT_FOUND": (404, "User not found"),
+    "INVALID_CREDENTIALS": (400, "Invalid username or password"),
     "INVALID_PAGE_TOKEN": (400, "Invalid cursor"),
     "INVALID_PAGE_SIZE": (400, "Invalid limit"),
     "INVALID_TIME_RANGE": (400, "Invalid time range"),
@@ -33,31 +46,39 @@ REASONS: dict[str, tuple[int, str]] = {
     "ANALYTICS_STORE_TIMEOUT": (504, "Operation history store did not answer in time"),
 }
 
-# status code when the service gave no reason -> (HTTP status, code suffix, title)
-CODES: dict[grpc.StatusCode, tuple[int, str, str]] = {
-    grpc.StatusCode.UNAVAILABLE: (503, "unavailable", "is unavailable"),
-    grpc.StatusCode.DEADLINE_EXCEEDED: (504, "timeout", "did not answer in time"),
-    grpc.StatusCode.INVALID_ARGUMENT: (400, "invalid_request", "rejected the request"),
-    grpc.StatusCode.NOT_FOUND: (404, "not_found", "found nothing"),
+# status code when the service gave no reason -> (HTTP status, code suffix, title, what the client may do)
+CODES: dict[grpc.StatusCode, tuple[int, str, str, str]] = {
+    grpc.StatusCode.UNAVAILABLE: (503, "unavailable", "is unavailable", "retry later"),
+    grpc.StatusCode.DEADLINE_EXCEEDED: (504, "timeout", "did not answer in time", "retry later"),
+    grpc.StatusCode.INVALID_ARGUMENT: (400, "invalid_request", "rejected the request", "check the request"),
+    grpc.StatusCode.NOT_FOUND: (404, "not_found", "found nothing", "check the request"),
 }
+FAILED = (502, "error", "failed", "retry later or report the request id")
 
 
 def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     """`service` names the backend in codes and titles, e.g. 'bank' -> bank_unavailable."""
     reason = error_reason(error)
     if reason in REASONS:
+        # A reason comes with a message our own service wrote for its callers (e.g. the balance short of an amount).
         status, title = REASONS[reason]
         headers = {"Retry-After": "1"} if status in (409, 503) else None
         return ProblemError(status, reason.lower(), title, error.details(), headers)
-    status, suffix, verb = CODES.get(error.code(), (502, "error", "failed"))
+    # Without one the text is gRPC's own (addresses, resolver and TLS errors) or an unexpected failure's:
+    # it goes to the log with the request id, and the client gets a fixed sentence.
+    log.warning("%s call failed: %s %r request_id=%s", service, error.code().name, error.details(), request_id.get())
+    status, suffix, verb, advice = CODES.get(error.code(), FAILED)
     code = suffix if suffix in ("invalid_request", "not_found") else f"{service}_{suffix}"
     headers = {"Retry-After": "1"} if status == 503 else None
-    return ProblemError(status, code, f"The {service} service {verb}", error.details(), headers)
+    title = f"The {service} service {verb}"
+    return ProblemError(status, code, title, f"{title}; {advice}", headers)
 
 
-async def call(method, request, timeout_s: float, service: str):  # type: ignore[no-untyped-def]
-    """One unary call with the gateway's deadline and request id; a failure raises its problem."""
+async def call(method, request, timeout_s: float, service: str, caller: Principal | None = None):  # type: ignore[no-untyped-def]
+    """One unary call with the gateway's deadline, the request id and the user it is made for (kernel.callers);
+    a failure raises its problem."""
+    metadata = grpc_metadata() + (callers.to_metadata(caller.subject, caller.role) if caller else ())
     try:
-        return await method(request, timeout=timeout_s, metadata=grpc_metadata())
+        return await method(request, timeout=timeout_s, metadata=metadata)
     except grpc.aio.AioRpcError as error:
         raise to_problem(error, service) from None

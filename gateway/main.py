@@ -3,14 +3,17 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import openapi_schema, problem_details
+from gateway import access_tokens, openapi_schema, problem_details
 from gateway.backends import Backends
+from gateway.body_limit import BodyLimitMiddleware
 from gateway.config import Settings, get_settings
+from gateway.rate_limits import RateLimits
 from gateway.request_context import RequestContextMiddleware
-from gateway.routes import balance, health, operations, topups, transfers
+from gateway.routes import auth, balance, health, operations, topups, transfers, users
 from kernel import logs
 
 API_VERSION = "1.0.0"
@@ -20,11 +23,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logs.configure(settings.log_level)
 
+    http = httpx.AsyncClient()  # the external issuer's keys
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.backends = Backends.open(settings)
         yield
         await app.state.backends.close()
+        await http.aclose()
 
     app = FastAPI(
         title="Wallet API",
@@ -32,19 +38,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Transfers between accounts, balances, operation history and card top-ups.",
         lifespan=lifespan,
     )
+    app.state.tokens = access_tokens.from_settings(settings, http)
+    app.state.rate_limits = RateLimits(settings.rate_limit_storage_url.get_secret_value())
     problem_details.install(app)
     openapi_schema.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # innermost: a 413 still gets CORS
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "Idempotency-Key", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Idempotent-Replayed"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Idempotent-Replayed", "Retry-After", "WWW-Authenticate", "Location"],
     )
     app.add_middleware(RequestContextMiddleware)
-    for router in (transfers.router, balance.router, operations.router, topups.router, health.router):
-        app.include_router(router)
+    routers = (auth, users, transfers, balance, operations, topups, health)
+    for module in routers:
+        app.include_router(module.router)
     return app
-
-
-app = create_app()

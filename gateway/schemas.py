@@ -5,6 +5,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from kernel.free_text import FREE_TEXT_PATTERN
+
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$"
 Amount = Field(
     pattern=AMOUNT_PATTERN,
@@ -19,7 +21,9 @@ class TransferCreate(BaseModel):
     to_account_id: UUID
     amount: str = Amount
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
-    description: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(
+        default=None, max_length=255, pattern=FREE_TEXT_PATTERN, description="One line, no control characters"
+    )
 
 
 class Transfer(BaseModel):
@@ -59,7 +63,13 @@ class CardIn(BaseModel):
     exp_month: int = Field(ge=1, le=12, examples=[12])
     exp_year: int = Field(ge=2000, le=2100, description="Four-digit year; the card is valid through exp_month")
     cvc: str = Field(repr=False, pattern=r"^[0-9]{3,4}$", examples=["123"])
-    holder_name: str = Field(min_length=2, max_length=100, examples=["ALICE SMITH"])
+    holder_name: str = Field(
+        min_length=2,
+        max_length=100,
+        pattern=FREE_TEXT_PATTERN,
+        description="Letters, spaces, dots, apostrophes and hyphens",
+        examples=["ALICE SMITH"],
+    )
 
 
 class TopUpCreate(BaseModel):
@@ -143,3 +153,49 @@ class OperationsPage(BaseModel):
     next_cursor: str | None = Field(
         default=None, description="Pass as `cursor` for the next, older page; null on the last page"
     )
+
+
+Currency = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["RUB"])
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{2,31}$",
+        description="3 to 32 characters: lowercase letters, digits, '.', '_', '-'",
+        examples=["carol"],
+    )
+    password: str = Field(
+        repr=False,
+        min_length=10,
+        max_length=128,
+        description="10 to 128 characters, not containing the username; stored only as an Argon2id hash",
+    )
+    currency: str = Currency
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Currency
+
+
+class UserProfile(BaseModel):
+    user_id: UUID = Field(description="The `sub` of the user's access tokens")
+    username: str
+    role: Literal["customer", "auditor"] = Field(description="customer: owns accounts; auditor: reads every account")
+    created_at: str | None = Field(default=None, description="RFC 3339 timestamp, UTC")
+    accounts: list[Balance] = Field(description="The accounts the user owns, oldest first")
+
+
+class Token(BaseModel):
+    """OAuth2 token response (RFC 6749 section 5.1)."""
+
+    access_token: str = Field(description="A JWT (ES256); send it as `Authorization: Bearer <access_token>`")
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class JsonWebKeySet(BaseModel):
+    keys: list[dict[str, str]] = Field(description="Public keys (JWK) that verify the gateway's access tokens")

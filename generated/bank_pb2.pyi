@@ -1,6 +1,7 @@
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -110,3 +111,73 @@ class DepositMoneyResponse(_message.Message):
     deposit: Deposit
     replayed: bool
     def __init__(self, deposit: _Optional[_Union[Deposit, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class User(_message.Message):
+    __slots__ = ("user_id", "username", "role", "created_at")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    username: str
+    role: str
+    created_at: str
+    def __init__(self, user_id: _Optional[str] = ..., username: _Optional[str] = ..., role: _Optional[str] = ..., created_at: _Optional[str] = ...) -> None: ...
+
+class RegisterUserRequest(_message.Message):
+    __slots__ = ("username", "password", "currency")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    currency: str
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ..., currency: _Optional[str] = ...) -> None: ...
+
+class RegisterUserResponse(_message.Message):
+    __slots__ = ("user", "account")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    account: GetBalanceResponse
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., account: _Optional[_Union[GetBalanceResponse, _Mapping]] = ...) -> None: ...
+
+class AuthenticateRequest(_message.Message):
+    __slots__ = ("username", "password")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class AuthenticateResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class GetUserRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetUserResponse(_message.Message):
+    __slots__ = ("user", "accounts")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    accounts: _containers.RepeatedCompositeFieldContainer[GetBalanceResponse]
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., accounts: _Optional[_Iterable[_Union[GetBalanceResponse, _Mapping]]] = ...) -> None: ...
+
+class OpenAccountRequest(_message.Message):
+    __slots__ = ("currency", "provision_username")
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    PROVISION_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    provision_username: str
+    def __init__(self, currency: _Optional[str] = ..., provision_username: _Optional[str] = ...) -> None: ...
+
+class OpenAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: GetBalanceResponse
+    def __init__(self, account: _Optional[_Union[GetBalanceResponse, _Mapping]] = ...) -> None: ...

@@ -29,7 +29,13 @@ class BankServiceStub:
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.bank") whose `reason` is one of:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
-    DATABASE_UNAVAILABLE.
+    DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND.
+
+    The caller: calls made for an end user carry the authenticated user in gRPC metadata,
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    gateway after it has verified the user's access token. The Bank checks them itself: a transfer
+    from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
     """
 
     def __init__(self, channel):
@@ -53,31 +59,87 @@ class BankServiceStub:
                 request_serializer=bank__pb2.DepositMoneyRequest.SerializeToString,
                 response_deserializer=bank__pb2.DepositMoneyResponse.FromString,
                 _registered_method=True)
+        self.RegisterUser = channel.unary_unary(
+                '/wallet.bank.v1.BankService/RegisterUser',
+                request_serializer=bank__pb2.RegisterUserRequest.SerializeToString,
+                response_deserializer=bank__pb2.RegisterUserResponse.FromString,
+                _registered_method=True)
+        self.Authenticate = channel.unary_unary(
+                '/wallet.bank.v1.BankService/Authenticate',
+                request_serializer=bank__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=bank__pb2.AuthenticateResponse.FromString,
+                _registered_method=True)
+        self.GetUser = channel.unary_unary(
+                '/wallet.bank.v1.BankService/GetUser',
+                request_serializer=bank__pb2.GetUserRequest.SerializeToString,
+                response_deserializer=bank__pb2.GetUserResponse.FromString,
+                _registered_method=True)
+        self.OpenAccount = channel.unary_unary(
+                '/wallet.bank.v1.BankService/OpenAccount',
+                request_serializer=bank__pb2.OpenAccountRequest.SerializeToString,
+                response_deserializer=bank__pb2.OpenAccountResponse.FromString,
+                _registered_method=True)
 
 
 class BankServiceServicer:
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.bank") whose `reason` is one of:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
-    DATABASE_UNAVAILABLE.
+    DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND.
+
+    The caller: calls made for an end user carry the authenticated user in gRPC metadata,
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    gateway after it has verified the user's access token. The Bank checks them itself: a transfer
+    from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
     """
 
     def TransferMoney(self, request, context):
         """Moves money between two accounts of the same currency, exactly once per idempotency key.
+        Requires a caller that owns the sender account (role customer).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetBalance(self, request, context):
-        """Current balance of one account.
+        """Current balance of one account: the owner's or, for role auditor, any. Without a caller
+        (service calls, e.g. the Card Adapter's checks) any account.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DepositMoney(self, request, context):
-        """Credits an account for a settled card payment, exactly once per payment id.
+        """Credits an account for a settled card payment, exactly once per payment id (service calls).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterUser(self, request, context):
+        """Creates a user (role customer) and its first account, balance 0.00, in one transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Authenticate(self, request, context):
+        """Checks a username and password (Argon2id hash, constant time); INVALID_CREDENTIALS otherwise.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUser(self, request, context):
+        """The caller's user and accounts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OpenAccount(self, request, context):
+        """Opens another account owned by the caller (role customer).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -101,6 +163,26 @@ def add_BankServiceServicer_to_server(servicer, server):
                     request_deserializer=bank__pb2.DepositMoneyRequest.FromString,
                     response_serializer=bank__pb2.DepositMoneyResponse.SerializeToString,
             ),
+            'RegisterUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterUser,
+                    request_deserializer=bank__pb2.RegisterUserRequest.FromString,
+                    response_serializer=bank__pb2.RegisterUserResponse.SerializeToString,
+            ),
+            'Authenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Authenticate,
+                    request_deserializer=bank__pb2.AuthenticateRequest.FromString,
+                    response_serializer=bank__pb2.AuthenticateResponse.SerializeToString,
+            ),
+            'GetUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUser,
+                    request_deserializer=bank__pb2.GetUserRequest.FromString,
+                    response_serializer=bank__pb2.GetUserResponse.SerializeToString,
+            ),
+            'OpenAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenAccount,
+                    request_deserializer=bank__pb2.OpenAccountRequest.FromString,
+                    response_serializer=bank__pb2.OpenAccountResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'wallet.bank.v1.BankService', rpc_method_handlers)
@@ -113,7 +195,13 @@ class BankService:
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.bank") whose `reason` is one of:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
-    DATABASE_UNAVAILABLE.
+    DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND.
+
+    The caller: calls made for an end user carry the authenticated user in gRPC metadata,
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    gateway after it has verified the user's access token. The Bank checks them itself: a transfer
+    from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
     """
 
     @staticmethod
@@ -187,6 +275,114 @@ class BankService:
             '/wallet.bank.v1.BankService/DepositMoney',
             bank__pb2.DepositMoneyRequest.SerializeToString,
             bank__pb2.DepositMoneyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/RegisterUser',
+            bank__pb2.RegisterUserRequest.SerializeToString,
+            bank__pb2.RegisterUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Authenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/Authenticate',
+            bank__pb2.AuthenticateRequest.SerializeToString,
+            bank__pb2.AuthenticateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/GetUser',
+            bank__pb2.GetUserRequest.SerializeToString,
+            bank__pb2.GetUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/OpenAccount',
+            bank__pb2.OpenAccountRequest.SerializeToString,
+            bank__pb2.OpenAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,7 @@ from enum import Enum
 from types import TracebackType
 from typing import Protocol, Self
 
+from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -24,7 +25,7 @@ class Failure(Enum):
 class DatabaseSettings(Protocol):
     """The database fields every service's settings carry."""
 
-    database_url: str
+    database_url: SecretStr
     db_pool_size: int
     db_max_overflow: int
     db_connect_timeout_s: float
@@ -33,7 +34,7 @@ class DatabaseSettings(Protocol):
 
 def create_engine(settings: DatabaseSettings, application_name: str) -> AsyncEngine:
     return create_async_engine(
-        settings.database_url,
+        settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
@@ -139,6 +140,8 @@ class PostgresTransaction:
 
     async def lock_idempotency_key(self, scope: str, key: str) -> None:
         """Wait at most idempotency_wait_ms for other transactions holding (scope, key); then LOCK_TIMEOUT."""
-        await self.conn.execute(text(f"SET LOCAL lock_timeout = {int(self._idempotency_wait_ms)}"))
+        # set_config(..., true) is SET LOCAL with a bind parameter: SET itself takes none.
+        wait = {"ms": str(int(self._idempotency_wait_ms))}
+        await self.conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), wait)
         await self.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{scope}:{key}", 0))))
         await self.conn.execute(text("SET LOCAL lock_timeout = 0"))

@@ -2,7 +2,13 @@
 
 import yaml
 
+from gateway.config import Settings
 from gateway.main import create_app
 
 if __name__ == "__main__":
-    print(yaml.safe_dump(create_app().openapi(), sort_keys=False, allow_unicode=True, width=100), end="")
+    print(
+        yaml.safe_dump(
+            create_app(Settings(environment="development")).openapi(), sort_keys=False, allow_unicode=True, width=100
+        ),
+        end="",
+    )

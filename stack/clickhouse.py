@@ -1,6 +1,6 @@
 """Debian's ClickHouse server (18.16) run as a plain process with its files in the state folder."""
 
-import shutil
+import hashlib
 from pathlib import Path
 from string import Template
 
@@ -17,6 +17,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 START_TIMEOUT = 30.0
 # With Kafka tables the server waits for each consumer to leave its group: 10-15 s measured.
 STOP_TIMEOUT = 45.0
+SECRET = "clickhouse_password"
 
 
 def ensure_installed() -> None:
@@ -33,7 +34,8 @@ def write_config(cfg: StackConfig) -> Path:
     for sub in ("data/tmp", "data/user_files", "data/format_schemas", "logs"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     users = root / "users.xml"
-    shutil.copyfile(TEMPLATES / "users.xml", users)
+    password_sha256 = hashlib.sha256(password(cfg).encode()).hexdigest()
+    users.write_text(Template((TEMPLATES / "users.xml").read_text()).substitute(password_sha256=password_sha256))
     text = Template((TEMPLATES / "clickhouse-config.xml").read_text()).substitute(
         host=cfg.host,
         http_port=cfg.clickhouse_http_port,
@@ -44,6 +46,11 @@ def write_config(cfg: StackConfig) -> Path:
     )
     config_file(cfg).write_text(text)
     return config_file(cfg)
+
+
+def password(cfg: StackConfig) -> str:
+    """The `default` user's password: the stack's secret."""
+    return cfg.secret(SECRET)
 
 
 def url(cfg: StackConfig) -> str:
@@ -60,7 +67,7 @@ def is_ready(cfg: StackConfig) -> bool:
 
 def query(cfg: StackConfig, sql: str, timeout: float = 30) -> str:
     """Run one statement over HTTP; return the body, or raise StackError with the server's text."""
-    resp = httpx.post(url(cfg), content=sql.encode(), timeout=timeout)
+    resp = httpx.post(url(cfg), content=sql.encode(), timeout=timeout, auth=("default", password(cfg)))
     if resp.status_code != 200:
         raise StackError(f"ClickHouse rejected {sql[:200]!r}: {resp.text.strip()}")
     return resp.text

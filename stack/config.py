@@ -1,5 +1,7 @@
 """Ports, paths and names of the native stack, all overridable from the environment (WALLET_*)."""
 
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,7 +18,8 @@ class StackConfig(BaseSettings):
 
     pg_port: int = 5433
     pg_user: str = "wallet"
-    pg_password: str = "wallet"
+    # Empty: a random password generated once into the state folder (secrets/pg_password).
+    pg_password: str = ""
     pg_database: str = "wallet"
     card_adapter_database: str = "card_adapter"
 
@@ -25,6 +28,7 @@ class StackConfig(BaseSettings):
     connect_port: int = 8083
     clickhouse_http_port: int = 8123
     clickhouse_tcp_port: int = 9000
+    redis_port: int = 6380
 
     bank_port: int = 50051
     analytics_port: int = 50052
@@ -36,13 +40,30 @@ class StackConfig(BaseSettings):
     def path(self, *parts: str) -> Path:
         return self.state_dir.joinpath(*parts)
 
+    def secret_file(self, name: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(32)) -> Path:
+        """The file of one of the stack's secrets, made once by `make` (random by default), readable by root only."""
+        path = self.path("secrets", name)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.touch(mode=0o600)
+            path.write_text(make())
+        return path
+
+    def secret(self, name: str) -> str:
+        return self.secret_file(name).read_text()
+
+    @property
+    def database_password(self) -> str:
+        return self.pg_password or self.secret("pg_password")
+
     @property
     def logs_dir(self) -> Path:
         return self.path("logs")
 
     @property
     def database_url(self) -> str:
-        return f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}@{self.host}:{self.pg_port}/{self.pg_database}"
+        password = self.database_password
+        return f"postgresql+asyncpg://{self.pg_user}:{password}@{self.host}:{self.pg_port}/{self.pg_database}"
 
     @property
     def card_adapter_database_url(self) -> str:

@@ -55,7 +55,7 @@ def connector_env(cfg: StackConfig) -> dict[str, str]:
         "WALLET_PG_HOST": cfg.host,
         "WALLET_PG_PORT": str(cfg.pg_port),
         "WALLET_PG_USER": cfg.pg_user,
-        "WALLET_PG_PASSWORD": cfg.pg_password,
+        "WALLET_PG_PASSWORD": cfg.database_password,
         "WALLET_PG_DATABASE": cfg.pg_database,
         "WALLET_TOPIC": cfg.topic,
     }

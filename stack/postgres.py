@@ -106,10 +106,12 @@ def _initdb(cfg: StackConfig, home: Path, data: Path) -> None:
 def _create_app_role(cfg: StackConfig, home: Path) -> None:
     """The application role owns the databases (the Bank's, the Card Adapter's) and may replicate (Debezium reads
     the WAL as it)."""
-    password = cfg.pg_password.replace("'", "''")
+    password = cfg.database_password.replace("'", "''")
     statements = [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{cfg.pg_user}') THEN "
-        f"CREATE ROLE \"{cfg.pg_user}\" LOGIN REPLICATION PASSWORD '{password}'; END IF; END $$;",
+        f'CREATE ROLE "{cfg.pg_user}" LOGIN REPLICATION; END IF; END $$;',
+        # Every start: the password is the stack's secret (a cluster from before it had another).
+        f"ALTER ROLE \"{cfg.pg_user}\" PASSWORD '{password}';",
         *(
             f'SELECT \'CREATE DATABASE "{name}" OWNER "{cfg.pg_user}"\' '
             f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{name}') \\gexec"

@@ -9,7 +9,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from stack import certificates, processes
+from stack import certificates, processes, secrets
 from stack.config import REPO_ROOT, StackConfig
 
 
@@ -23,13 +23,11 @@ class Service:
 def service_env(cfg: StackConfig) -> dict[str, str]:
     """Every service setting the stack decides, as the environment variables the services read."""
     return {
-        "BANK_DATABASE_URL": cfg.database_url,
         "BANK_HOST": cfg.host,
         "BANK_PORT": str(cfg.bank_port),
         "GATEWAY_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
         "GATEWAY_ANALYTICS_TARGET": f"{cfg.host}:{cfg.analytics_port}",
         "GATEWAY_CARD_ADAPTER_TARGET": f"{cfg.host}:{cfg.card_adapter_port}",
-        "CARD_ADAPTER_DATABASE_URL": cfg.card_adapter_database_url,
         "CARD_ADAPTER_HOST": cfg.host,
         "CARD_ADAPTER_PORT": str(cfg.card_adapter_port),
         "CARD_ADAPTER_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
@@ -39,6 +37,7 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
         "ANALYTICS_CLICKHOUSE_HTTP_PORT": str(cfg.clickhouse_http_port),
         "ANALYTICS_KAFKA_BROKERS": cfg.kafka_bootstrap,
         "ANALYTICS_TOPIC": cfg.topic,
+        **secrets.service_env(cfg),
         **_tls_env(cfg),
     }
 
@@ -77,9 +76,11 @@ def _env_with(cfg: StackConfig, prefix: str, settings: dict[str, str]) -> dict[s
     return {**service_env(cfg), **{f"{prefix}_{name.upper()}": value for name, value in settings.items()}}
 
 
-def gateway(cfg: StackConfig) -> Service:
-    argv = [sys.executable, "-m", "uvicorn", "gateway.main:app", "--host", cfg.host, "--port", str(cfg.gateway_port)]
-    return Service("gateway", [*argv, "--no-access-log"], service_env(cfg))
+def gateway(cfg: StackConfig, **settings: str) -> Service:
+    """`settings` override GATEWAY_* variables, e.g. rate_limit_money="5/second"."""
+    argv = [sys.executable, "-m", "uvicorn", "gateway.main:create_app", "--factory", "--host", cfg.host]
+    argv += ["--port", str(cfg.gateway_port)]
+    return Service("gateway", [*argv, "--no-access-log"], _env_with(cfg, "GATEWAY", settings))
 
 
 def migrate_bank(cfg: StackConfig) -> None:

@@ -1,6 +1,6 @@
 """The whole Wallet system in start order: infrastructure, migrations, demo data, services."""
 
-from stack import clickhouse, connect, kafka, outbox_connector, postgres, processes, services
+from stack import clickhouse, connect, kafka, outbox_connector, postgres, processes, redis, services
 from stack.config import StackConfig
 
 
@@ -14,6 +14,7 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
     services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg, cfg.bank_port))
     services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg, cfg.card_adapter_port))
     services.start_analytics(cfg)
+    redis.start(cfg)
     services.start(
         cfg,
         services.gateway(cfg),
@@ -33,6 +34,7 @@ def start_pipeline(cfg: StackConfig) -> None:
 def down(cfg: StackConfig) -> None:
     for name in ("gateway", "analytics", "card_adapter", "bank"):
         processes.stop(cfg, name)
+    redis.stop(cfg)
     stop_pipeline(cfg)
     postgres.stop(cfg)
 

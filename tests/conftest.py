@@ -1,5 +1,6 @@
 """Session fixtures that run the real stack (PostgreSQL, ClickHouse, services, gateway) on free ports in a temp dir."""
 
+import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,11 +12,18 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bank.seed import SeedUser, load_users
 from stack import clickhouse as clickhouse_server
 from stack import kafka as kafka_server
 from stack import postgres, processes, services
+from stack import redis as redis_server
 from stack.config import StackConfig, ephemeral_config
 from tests.polling import wait_card_adapter_ready
+
+# The user every test acts as unless it says otherwise: it owns the accounts create_accounts() makes.
+TESTER = SeedUser("tester", "tester-password-1")
+# Limits no functional test reaches; tests/e2e/test_rate_limits.py runs gateways of its own with low ones.
+UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login", "failed_login", "signup")}
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +39,7 @@ def database(stack_cfg: StackConfig) -> Iterator[StackConfig]:
     postgres.start(stack_cfg)
     services.migrate_bank(stack_cfg)
     services.migrate_card_adapter(stack_cfg)
+    asyncio.run(load_users(stack_cfg.database_url, [TESTER]))
     yield stack_cfg
     postgres.stop(stack_cfg)
 
@@ -58,12 +67,35 @@ def bank_service(database: StackConfig) -> Iterator[StackConfig]:
 
 
 @pytest.fixture(scope="session")
-def gateway_url(bank_service: StackConfig) -> Iterator[str]:
+def redis(stack_cfg: StackConfig) -> Iterator[StackConfig]:
+    """The gateways' shared rate-limit store."""
+    with _running(stack_cfg, redis_server) as cfg:
+        yield cfg
+
+
+@pytest.fixture(scope="session")
+def gateway_url(bank_service: StackConfig, redis: StackConfig) -> Iterator[str]:
     cfg = bank_service
     url = f"http://{cfg.host}:{cfg.gateway_port}"
-    services.start(cfg, services.gateway(cfg), lambda: services.http_ok(f"{url}/health/live"))
+    services.start(cfg, services.gateway(cfg, **UNLIMITED), lambda: services.http_ok(f"{url}/health/live"))
     yield url
     processes.stop(cfg, "gateway")
+
+
+@pytest.fixture(scope="session")
+def tester_token(gateway_url: str) -> str:
+    return login(gateway_url, TESTER.username, TESTER.password)
+
+
+def login(gateway_url: str, username: str, password: str) -> str:
+    """An access token from POST /auth/token (the OAuth2 password grant)."""
+    reply = httpx.post(f"{gateway_url}/auth/token", data={"username": username, "password": password}, timeout=30)
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")
@@ -113,13 +145,14 @@ async def card_adapter_ready(card_adapter_service: StackConfig, api: httpx.Async
 
 
 @pytest.fixture
-async def api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+async def api(gateway_url: str, tester_token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway, as the tester (logged in)."""
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=bearer(tester_token)) as client:
         yield client
 
 
 def start_bank(cfg: StackConfig) -> None:
-    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg.host, cfg.bank_port))
+    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg, cfg.bank_port))
 
 
 # Short timeouts and budgets so that failure paths finish within a test; still above the gateway's needs.
@@ -137,20 +170,22 @@ CARD_ADAPTER_TEST_SETTINGS = {
 
 def start_card_adapter(cfg: StackConfig) -> None:
     service = services.card_adapter(cfg, **CARD_ADAPTER_TEST_SETTINGS)
-    services.start(cfg, service, lambda: services.grpc_serving(cfg.host, cfg.card_adapter_port))
+    services.start(cfg, service, lambda: services.grpc_serving(cfg, cfg.card_adapter_port))
 
 
-async def create_accounts(engine: AsyncEngine, *balances: str, currency: str = "RUB") -> list[uuid.UUID]:
-    """Fresh accounts for one test, so tests never share balances."""
+async def create_accounts(
+    engine: AsyncEngine, *balances: str, currency: str = "RUB", owner: uuid.UUID | None = TESTER.id
+) -> list[uuid.UUID]:
+    """Fresh accounts for one test (the tester's unless `owner` says otherwise), so tests never share balances."""
     ids = [uuid.uuid4() for _ in balances]
     async with engine.begin() as conn:
         for account_id, balance in zip(ids, balances, strict=True):
             await conn.execute(
                 text(
-                    "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version) "
-                    "VALUES (:id, :balance, :currency, now(), now(), 0)"
+                    "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version, owner_id) "
+                    "VALUES (:id, :balance, :currency, now(), now(), 0, :owner)"
                 ),
-                {"id": account_id, "balance": Decimal(balance), "currency": currency},
+                {"id": account_id, "balance": Decimal(balance), "currency": currency, "owner": owner},
             )
     return ids
 

@@ -128,7 +128,7 @@ class ClickHouseOperations:
                     host=s.clickhouse_host,
                     port=s.clickhouse_http_port,
                     username=s.clickhouse_user,
-                    password=s.clickhouse_password,
+                    password=s.clickhouse_password.get_secret_value(),
                     database=s.clickhouse_database,
                     compress=False,  # 18.16 rejects lz4 request bodies
                     autogenerate_session_id=False,  # a session admits one query at a time; we run several

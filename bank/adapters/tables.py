@@ -16,6 +16,18 @@ def _timestamp() -> Any:
     return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('customer', 'auditor')", name="users_role_known"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    username: str = Field(max_length=255, unique=True)
+    # Argon2id in PHC string form; NULL for users of an external identity provider (no password here).
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(max_length=16)
+    created_at: datetime = _timestamp()
+
+
 class AccountRow(SQLModel, table=True):
     __tablename__ = "accounts"
     __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
@@ -26,6 +38,7 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
     version: int = Field(default=0)
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
 
 
 class TransferRow(SQLModel, table=True):

@@ -5,12 +5,14 @@ from collections.abc import Iterable
 
 from sqlalchemy import any_, func, insert, select, text
 from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import translate
-from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, TransferRow
+from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, TransferRow, UserRow
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
+from bank.domain.users import Role, User
 from kernel.postgres import PostgresTransaction
 
 accounts = AccountRow.__table__
@@ -22,6 +24,7 @@ _SAVE_ACCOUNTS = text(
 transfers = TransferRow.__table__
 deposits = DepositRow.__table__
 outbox = OutboxRow.__table__
+users = UserRow.__table__
 
 
 class PostgresUnitOfWork(PostgresTransaction):
@@ -71,6 +74,26 @@ class PostgresUnitOfWork(PostgresTransaction):
     async def add_event(self, event: OutboxEvent) -> None:
         await self.conn.execute(insert(outbox).values(**vars(event), created_at=func.now()))
 
+    async def add_account(self, account: Account) -> None:
+        await self.conn.execute(insert(accounts).values(**vars(account), created_at=account.updated_at))
+
+    async def accounts_of(self, owner_id: uuid.UUID) -> list[Account]:
+        query = select(accounts).where(accounts.c.owner_id == owner_id).order_by(accounts.c.created_at, accounts.c.id)
+        return [_account(row) for row in (await self.conn.execute(query)).mappings()]
+
+    async def add_user(self, user: User) -> bool:
+        """False when the username or id is taken (nothing written)."""
+        added = await self.conn.execute(
+            upsert(users).values(**vars(user)).on_conflict_do_nothing().returning(users.c.id)
+        )
+        return added.first() is not None
+
+    async def find_user(self, username: str) -> User | None:
+        return _user((await self.conn.execute(select(users).where(users.c.username == username))).mappings().first())
+
+    async def get_user(self, user_id: uuid.UUID) -> User | None:
+        return _user((await self.conn.execute(select(users).where(users.c.id == user_id))).mappings().first())
+
 
 def _account(row) -> Account:  # type: ignore[no-untyped-def]
     return Account(
@@ -79,4 +102,9 @@ def _account(row) -> Account:  # type: ignore[no-untyped-def]
         currency=row["currency"],
         updated_at=row["updated_at"],
         version=row["version"],
+        owner_id=row["owner_id"],
     )
+
+
+def _user(row) -> User | None:  # type: ignore[no-untyped-def]
+    return User(**{**row, "role": Role(row["role"])}) if row else None

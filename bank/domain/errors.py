@@ -63,3 +63,37 @@ class ConcurrencyConflict(BankError):
     """A serialization failure or deadlock; the whole unit of work may be retried."""
 
     reason = "CONCURRENCY_CONFLICT"
+
+
+class Unauthenticated(BankError):
+    """The call needs an authenticated caller (gRPC metadata x-wallet-subject) and has none."""
+
+    reason = "UNAUTHENTICATED"
+
+
+class Forbidden(BankError):
+    """The caller's role may not do this (e.g. an auditor moving money)."""
+
+    reason = "FORBIDDEN"
+
+
+class InvalidCredentials(BankError):
+    """Unknown username or wrong password; which of the two is never said."""
+
+    reason = "INVALID_CREDENTIALS"
+
+
+class InvalidUsername(RejectedRequest):
+    reason = "INVALID_USERNAME"
+
+
+class WeakPassword(RejectedRequest):
+    reason = "WEAK_PASSWORD"
+
+
+class UsernameTaken(BankError):
+    reason = "USERNAME_TAKEN"
+
+
+class UserNotFound(BankError):
+    reason = "USER_NOT_FOUND"

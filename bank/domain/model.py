@@ -14,9 +14,11 @@ from bank.domain.errors import (
     SameAccount,
 )
 from bank.domain.money import format_amount, parse_amount, parse_currency
+from kernel.free_text import has_control_characters
 
 MAX_DESCRIPTION = 255
 MAX_KEY = 255
+MAX_BRAND = 32
 
 
 def now() -> datetime:
@@ -28,6 +30,16 @@ def parse_uuid(text: str, what: str) -> uuid.UUID:
         return uuid.UUID(text)
     except (ValueError, AttributeError, TypeError):
         raise InvalidRequest(f"{what} must be a UUID, got {text!r}") from None
+
+
+def check_text(text: str | None, what: str, max_length: int) -> None:
+    """Text the store can keep: not too long, and no control characters (PostgreSQL refuses NUL)."""
+    if not text:
+        return
+    if len(text) > max_length:
+        raise InvalidRequest(f"{what} is longer than {max_length} characters")
+    if has_control_characters(text):
+        raise InvalidRequest(f"{what} must not contain control characters (such as NUL or a line break)")
 
 
 def fingerprint(fields: dict[str, str | None]) -> str:
@@ -43,6 +55,7 @@ class Account:
     currency: str
     updated_at: datetime
     version: int = 0
+    owner_id: uuid.UUID | None = None  # the user who owns it; None for internal and legacy accounts
 
     def withdraw(self, amount: Decimal) -> None:
         if self.balance < amount:
@@ -83,7 +96,7 @@ class TransferRequest:
         description: str | None = None,
         idempotency_key: str | None = None,
     ) -> "TransferRequest":
-        """Validate everything that needs no database: ids, amount, currency, text lengths."""
+        """Validate everything that needs no database: ids, amount, currency, text lengths and characters."""
         request = cls(
             from_account_id=parse_uuid(from_account_id, "from_account_id"),
             to_account_id=parse_uuid(to_account_id, "to_account_id"),
@@ -94,10 +107,8 @@ class TransferRequest:
         )
         if request.from_account_id == request.to_account_id:
             raise SameAccount("cannot transfer to the same account")
-        if request.description and len(request.description) > MAX_DESCRIPTION:
-            raise InvalidRequest(f"description is longer than {MAX_DESCRIPTION} characters")
-        if request.idempotency_key and len(request.idempotency_key) > MAX_KEY:
-            raise InvalidRequest(f"idempotency key is longer than {MAX_KEY} characters")
+        check_text(request.description, "description", MAX_DESCRIPTION)
+        check_text(request.idempotency_key, "idempotency key", MAX_KEY)
         return request
 
     @property
@@ -165,8 +176,11 @@ class DepositRequest:
         card_last4: str,
         card_brand: str,
     ) -> "DepositRequest":
-        if not payment_id or len(payment_id) > MAX_KEY:
+        if not payment_id:
             raise InvalidRequest("payment_id is required (at most 255 characters)")
+        check_text(payment_id, "payment_id", MAX_KEY)
+        check_text(topup_id, "topup_id", MAX_KEY)
+        check_text(card_brand, "card_brand", MAX_BRAND)
         if not (len(card_last4) == 4 and card_last4.isdigit()):
             raise InvalidRequest("card_last4 must be exactly four digits")
         return cls(
@@ -218,3 +232,8 @@ def deposit(account: Account, request: DepositRequest) -> Deposit:
         card_brand=request.card_brand,
         request_fingerprint=request.fingerprint,
     )
+
+
+def open_account(owner_id: uuid.UUID, currency: str) -> Account:
+    """A new account of `owner_id`, empty."""
+    return Account(id=uuid.uuid4(), balance=Decimal("0.00"), currency=currency, updated_at=now(), owner_id=owner_id)

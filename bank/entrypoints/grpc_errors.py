@@ -16,6 +16,11 @@ _CODES: dict[type, int] = {
     errors.IdempotencyKeyInFlight: code_pb2.ABORTED,
     errors.ConcurrencyConflict: code_pb2.ABORTED,
     errors.DatabaseUnavailable: code_pb2.UNAVAILABLE,
+    errors.Unauthenticated: code_pb2.UNAUTHENTICATED,
+    errors.InvalidCredentials: code_pb2.UNAUTHENTICATED,
+    errors.Forbidden: code_pb2.PERMISSION_DENIED,
+    errors.UsernameTaken: code_pb2.ALREADY_EXISTS,
+    errors.UserNotFound: code_pb2.NOT_FOUND,
 }
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -11,13 +12,14 @@ import grpc
 from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
-from bank.domain.errors import BankError
+from bank.domain.errors import BankError, Unauthenticated
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest, parse_uuid
 from bank.domain.money import format_amount
+from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
-from bank.service_layer import balance_service, deposit_service, transfer_service
+from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
 from generated import bank_pb2, bank_pb2_grpc
-from kernel import grpc_status
+from kernel import callers, grpc_status
 from kernel.grpc_server import run, serve_until_signalled
 
 log = logging.getLogger("bank")
@@ -39,15 +41,15 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 request.description,
                 request.idempotency_key,
             )
-            result = await transfer_service.transfer_money(self.bank.uow, command)
+            result = await transfer_service.transfer_money(self.bank.uow, command, _required_caller(context))
             return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
 
         return await _answer(context, work)
 
     async def GetBalance(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
         async def work() -> bank_pb2.GetBalanceResponse:
-            account = await balance_service.get_balance(self.bank.uow, parse_uuid(request.account_id, "account_id"))
-            return _balance(account)
+            account_id = parse_uuid(request.account_id, "account_id")
+            return _balance(await balance_service.get_balance(self.bank.uow, account_id, _caller(context)))
 
         return await _answer(context, work)
 
@@ -66,6 +68,59 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             return bank_pb2.DepositMoneyResponse(deposit=_deposit(result.deposit), replayed=result.replayed)
 
         return await _answer(context, work)
+
+    async def RegisterUser(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.RegisterUserResponse:
+            registration = Registration.parse(request.username, request.password, request.currency)
+            result = await user_service.register_user(self.bank.uow, self.bank.passwords, registration)
+            return bank_pb2.RegisterUserResponse(user=_user(result.user), account=_balance(result.accounts[0]))
+
+        return await _answer(context, work)
+
+    async def Authenticate(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.AuthenticateResponse:
+            user = await user_service.authenticate(
+                self.bank.uow, self.bank.passwords, request.username, request.password
+            )
+            return bank_pb2.AuthenticateResponse(user=_user(user))
+
+        return await _answer(context, work)
+
+    async def GetUser(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.GetUserResponse:
+            result = await user_service.get_user(self.bank.uow, _required_caller(context))
+            return bank_pb2.GetUserResponse(user=_user(result.user), accounts=[_balance(a) for a in result.accounts])
+
+        return await _answer(context, work)
+
+    async def OpenAccount(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def work() -> bank_pb2.OpenAccountResponse:
+            caller = _required_caller(context)
+            account = await user_service.open_account(
+                self.bank.uow, caller, request.currency, request.provision_username or None
+            )
+            return bank_pb2.OpenAccountResponse(account=_balance(account))
+
+        return await _answer(context, work)
+
+
+def _caller(context: grpc.aio.ServicerContext) -> Caller | None:
+    """The user the gateway vouches for in the call's metadata (kernel.callers), if any."""
+    named = callers.from_metadata(context.invocation_metadata())
+    if named is None:
+        return None
+    subject, role = named
+    try:
+        return Caller(subject=uuid.UUID(subject), role=Role(role))
+    except ValueError:
+        raise Unauthenticated(f"the call names no valid user ({callers.SUBJECT}, {callers.ROLE})") from None
+
+
+def _required_caller(context: grpc.aio.ServicerContext) -> Caller:
+    caller = _caller(context)
+    if caller is None:
+        raise Unauthenticated(f"this call needs the user it is made for ({callers.SUBJECT} metadata)")
+    return caller
 
 
 async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:
@@ -90,6 +145,10 @@ def _balance(a: Account) -> bank_pb2.GetBalanceResponse:
     return bank_pb2.GetBalanceResponse(
         account_id=str(a.id), balance=format_amount(a.balance), currency=a.currency, updated_at=a.updated_at.isoformat()
     )
+
+
+def _user(u: User) -> bank_pb2.User:
+    return bank_pb2.User(user_id=str(u.id), username=u.username, role=u.role, created_at=u.created_at.isoformat())
 
 
 def _deposit(d: Deposit) -> bank_pb2.Deposit:

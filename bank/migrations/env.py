@@ -6,4 +6,4 @@ from bank.adapters import tables  # noqa: F401 - registers the tables on the met
 from bank.config import get_settings
 from kernel import migrations
 
-migrations.run(get_settings().database_url, SQLModel.metadata)
+migrations.run(get_settings().database_url.get_secret_value(), SQLModel.metadata)

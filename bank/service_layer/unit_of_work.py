@@ -6,6 +6,7 @@ from typing import Protocol
 
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
+from bank.domain.users import User
 from kernel.transaction import Transaction
 
 
@@ -28,6 +29,18 @@ class UnitOfWork(Transaction, Protocol):
     async def add_deposit(self, deposit: Deposit) -> None: ...
 
     async def add_event(self, event: OutboxEvent) -> None: ...
+
+    async def add_account(self, account: Account) -> None: ...
+
+    async def accounts_of(self, owner_id: uuid.UUID) -> list[Account]:
+        """The user's accounts, oldest first."""
+
+    async def add_user(self, user: User) -> bool:
+        """Insert the user; False (and nothing written) when its username or id exists already."""
+
+    async def find_user(self, username: str) -> User | None: ...
+
+    async def get_user(self, user_id: uuid.UUID) -> User | None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

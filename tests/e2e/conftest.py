@@ -6,6 +6,7 @@ import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 
+from stack import clickhouse as clickhouse_server
 from stack import connect, outbox_connector
 from stack.config import StackConfig
 
@@ -21,6 +22,8 @@ def pipeline(database: StackConfig, clickhouse: StackConfig) -> Iterator[StackCo
 
 @pytest.fixture(scope="session")
 def clickhouse_client(pipeline: StackConfig) -> Iterator[Client]:
-    client = clickhouse_connect.get_client(host=pipeline.host, port=pipeline.clickhouse_http_port)
+    client = clickhouse_connect.get_client(
+        host=pipeline.host, port=pipeline.clickhouse_http_port, password=clickhouse_server.password(pipeline)
+    )
     yield client
     client.close()

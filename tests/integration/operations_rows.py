@@ -7,6 +7,7 @@ from decimal import Decimal
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
+from stack import clickhouse as clickhouse_server
 from stack.config import StackConfig
 
 # clickhouse-connect cannot learn the types from 18.16 for an insert: name them (DESIGN.md).
@@ -29,7 +30,12 @@ Row = list[object]
 
 def connect(cfg: StackConfig) -> Client:
     return clickhouse_connect.get_client(
-        host=cfg.host, port=cfg.clickhouse_http_port, database="wallet", compress=False, autogenerate_session_id=False
+        host=cfg.host,
+        port=cfg.clickhouse_http_port,
+        password=clickhouse_server.password(cfg),
+        database="wallet",
+        compress=False,
+        autogenerate_session_id=False,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Self
 
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
+from bank.domain.users import User
 
 
 class FakeStore:
@@ -15,6 +16,7 @@ class FakeStore:
         self.transfers: list[Transfer] = []
         self.deposits: list[Deposit] = []
         self.events: list[OutboxEvent] = []
+        self.users: dict[uuid.UUID, User] = {}
 
 
 class FakeUnitOfWork:
@@ -62,3 +64,21 @@ class FakeUnitOfWork:
 
     async def add_event(self, event: OutboxEvent) -> None:
         self.store.events.append(event)
+
+    async def add_account(self, account: Account) -> None:
+        self.store.accounts[account.id] = copy.deepcopy(account)
+
+    async def accounts_of(self, owner_id: uuid.UUID) -> list[Account]:
+        return [copy.deepcopy(a) for a in self.store.accounts.values() if a.owner_id == owner_id]
+
+    async def add_user(self, user: User) -> bool:
+        if user.id in self.store.users or any(u.username == user.username for u in self.store.users.values()):
+            return False
+        self.store.users[user.id] = copy.deepcopy(user)
+        return True
+
+    async def find_user(self, username: str) -> User | None:
+        return next((copy.deepcopy(u) for u in self.store.users.values() if u.username == username), None)
+
+    async def get_user(self, user_id: uuid.UUID) -> User | None:
+        return copy.deepcopy(self.store.users.get(user_id))

@@ -13,6 +13,7 @@ from analytics.domain import errors
 from analytics.entrypoints.grpc_errors import to_grpc_status
 from gateway import schemas
 from gateway.analytics_client import AnalyticsClient
+from gateway.config import Settings
 from gateway.grpc_errors import to_problem
 from gateway.main import create_app
 from gateway.problem_details import ProblemError
@@ -40,7 +41,7 @@ class Fakes:
     analytics_error: ProblemError | None = None
     queries: list[schemas.OperationsQuery] = field(default_factory=list)
 
-    async def balance(self, account_id: str) -> None:
+    async def balance(self, caller: object, account_id: str) -> None:
         if self.bank_error:
             raise self.bank_error
 
@@ -58,9 +59,13 @@ def fakes() -> Fakes:
 
 @pytest.fixture
 async def client(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app()
+    app = create_app(Settings(environment="development"))
     app.state.backends = SimpleNamespace(bank=fakes, analytics=fakes)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+    token, _ = app.state.tokens.issue(str(uuid.uuid4()), "tester", "customer")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw", headers=headers
+    ) as client:
         yield client
 
 
