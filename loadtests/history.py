@@ -14,7 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from generated import analytics_pb2, analytics_pb2_grpc
 from loadtests.transfers import Run
-from stack import clickhouse, kafka, processes, services
+from stack import certificates, clickhouse, kafka, processes, services
 from stack.config import StackConfig, ephemeral_config
 
 YEAR_START_US = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000
@@ -69,7 +69,9 @@ async def get_operations_latency(cfg: StackConfig, operations: int = 100_000, sa
     account = uuid.uuid4()
     seed(cfg, account, operations)
     rng = random.Random(1)
-    async with grpc.aio.insecure_channel(f"{cfg.host}:{cfg.analytics_port}") as channel:
+    async with grpc.aio.secure_channel(
+        f"{cfg.host}:{cfg.analytics_port}", certificates.client_credentials(cfg)
+    ) as channel:
         stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
         get = lambda **fields: lambda: stub.GetOperations(Request(account_id=str(account), **fields))  # noqa: E731
         await measure("warm-up", [get()] * 20)

@@ -23,15 +23,15 @@ from analytics.consumer_lag import measure
 from analytics.entrypoints.ingestion_health import INGESTION
 from analytics.skip_malformed import skip_malformed
 from bank.domain import events, model
-from stack import processes, services
+from stack import certificates, processes, services
 from stack.config import StackConfig
 from stack.processes import free_port
 from tests.polling import eventually
 
 
-def ingestion_stalled(host: str, port: int) -> bool:
+def ingestion_stalled(cfg: StackConfig, port: int) -> bool:
     """True once the service reports its Ingestion name NOT_SERVING (NOT_FOUND before its first check)."""
-    with grpc.insecure_channel(f"{host}:{port}") as channel:
+    with grpc.secure_channel(f"{cfg.host}:{port}", certificates.client_credentials(cfg)) as channel:
         request = health_pb2.HealthCheckRequest(service=INGESTION)
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(request, timeout=2)
@@ -49,6 +49,7 @@ def transfer_event() -> dict:  # type: ignore[type-arg]
 async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_client: Client) -> None:
     probe = f"probe_{uuid.uuid4().hex[:8]}"
     settings = Settings(
+        environment="development",
         clickhouse_host=pipeline.host,
         clickhouse_http_port=pipeline.clickhouse_http_port,
         clickhouse_database=probe,
@@ -95,9 +96,9 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
         )
         port = int(watcher.env["ANALYTICS_PORT"])
         started = time.monotonic()
-        services.start(pipeline, watcher, lambda: services.grpc_serving(pipeline.host, port))
+        services.start(pipeline, watcher, lambda: services.grpc_serving(pipeline, port))
         try:
-            await eventually(lambda: ingestion_stalled(pipeline.host, port), 60, "Ingestion health NOT_SERVING")
+            await eventually(lambda: ingestion_stalled(pipeline, port), 60, "Ingestion health NOT_SERVING")
         finally:
             processes.stop(pipeline, watcher.name)
         lag = measure(settings.kafka_brokers, settings.consumer_group, settings.topic)

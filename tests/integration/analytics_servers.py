@@ -10,17 +10,18 @@ from analytics.bootstrap import bootstrap
 from analytics.config import Settings
 from analytics.entrypoints.grpc_server import AnalyticsServicer
 from generated import analytics_pb2_grpc
+from kernel import tls
 from stack.processes import free_port
 
 
 @asynccontextmanager
 async def analytics_server(settings: Settings) -> AsyncIterator[str]:
-    """Serve AnalyticsService on a free port; yields its target."""
+    """Serve AnalyticsService on a free port (mutual TLS or plaintext, as `settings` say); yields its target."""
     analytics = bootstrap(settings)
     server = grpc.aio.server()
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(analytics), server)
     target = f"127.0.0.1:{free_port()}"
-    server.add_insecure_port(target)
+    tls.add_port(server, target, settings)
     await server.start()
     try:
         yield target

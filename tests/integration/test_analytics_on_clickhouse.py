@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from analytics.config import Settings
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel.grpc_status import error_reason
+from stack import certificates
 from stack.config import StackConfig
 from stack.processes import free_port
 from tests.integration import operations_rows as rows
@@ -32,7 +33,8 @@ def store(clickhouse: StackConfig) -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 async def stub(analytics_service: StackConfig) -> AsyncIterator[analytics_pb2_grpc.AnalyticsServiceStub]:
-    async with grpc.aio.insecure_channel(f"{analytics_service.host}:{analytics_service.analytics_port}") as channel:
+    target = f"{analytics_service.host}:{analytics_service.analytics_port}"
+    async with grpc.aio.secure_channel(target, certificates.client_credentials(analytics_service)) as channel:
         yield analytics_pb2_grpc.AnalyticsServiceStub(channel)
 
 
@@ -206,7 +208,9 @@ async def test_bad_requests(stub) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_clickhouse_down_is_unavailable() -> None:
-    async with analytics_server(Settings(clickhouse_http_port=free_port())) as target:
+    # In-process servers of these tests are plaintext, as call_failing's channel.
+    settings = Settings(environment="development", grpc_plaintext=True, clickhouse_http_port=free_port())
+    async with analytics_server(settings) as target:
         error = await call_failing(target)
     assert (error.code(), error_reason(error)) == (grpc.StatusCode.UNAVAILABLE, "ANALYTICS_STORE_UNAVAILABLE")
     assert "account" not in error.details() and "SELECT" not in error.details()
@@ -214,7 +218,13 @@ async def test_clickhouse_down_is_unavailable() -> None:
 
 async def test_clickhouse_too_slow_is_deadline_exceeded() -> None:
     async with silent_port() as port:
-        settings = Settings(clickhouse_http_port=port, query_timeout_s=1, clickhouse_connect_timeout_s=1)
+        settings = Settings(
+            environment="development",
+            grpc_plaintext=True,
+            clickhouse_http_port=port,
+            query_timeout_s=1,
+            clickhouse_connect_timeout_s=1,
+        )
         async with analytics_server(settings) as target:
             error = await call_failing(target)
     assert (error.code(), error_reason(error)) == (grpc.StatusCode.DEADLINE_EXCEEDED, "ANALYTICS_STORE_TIMEOUT")

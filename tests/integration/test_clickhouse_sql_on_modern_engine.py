@@ -80,6 +80,7 @@ def test_clickhouse_sql_runs_and_consumes_on_modern_engine(
     engine_version = rows(modern_engine, "SELECT version() AS v")[0]["v"]
     probe = f"probe_{uuid.uuid4().hex[:8]}"
     settings = Settings(
+        environment="development",
         clickhouse_database=probe,
         kafka_brokers=kafka_broker.kafka_bootstrap,
         topic=f"wallet.{probe}",

@@ -31,7 +31,7 @@ async def stalled_bank() -> AsyncIterator[str]:
 
 
 async def test_slow_bank_gives_504(stalled_bank: str) -> None:
-    settings = Settings(bank_target=stalled_bank, grpc_timeout_s=0.3)
+    settings = Settings(bank_target=stalled_bank, grpc_timeout_s=0.3, environment="development", grpc_plaintext=True)
     app = create_app(settings)
     app.state.backends = Backends.open(settings)
     try:

@@ -14,6 +14,7 @@ from analytics.config import Settings as AnalyticsSettings
 from gateway.backends import Backends
 from gateway.config import Settings
 from gateway.main import create_app
+from stack import certificates
 from stack.config import StackConfig
 from stack.processes import free_port
 from tests.conftest import create_accounts
@@ -36,7 +37,10 @@ async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 def targets(cfg: StackConfig, analytics_target: str | None = None) -> Settings:
     analytics = analytics_target or f"{cfg.host}:{cfg.analytics_port}"
-    return Settings(bank_target=f"{cfg.host}:{cfg.bank_port}", analytics_target=analytics)
+    tls = certificates.identity(cfg, "gateway").tls_settings()
+    return Settings(
+        environment="development", bank_target=f"{cfg.host}:{cfg.bank_port}", analytics_target=analytics, **tls
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +137,8 @@ async def test_analytics_down_is_503_while_transfers_and_readiness_hold(
 
 async def test_clickhouse_down_is_503_analytics_store_unavailable(stack: StackConfig, engine: AsyncEngine) -> None:
     (account,) = await create_accounts(engine, "0")
-    dead_clickhouse = AnalyticsSettings(clickhouse_http_port=free_port())
+    tls = certificates.identity(stack, "analytics").tls_settings()
+    dead_clickhouse = AnalyticsSettings(environment="development", clickhouse_http_port=free_port(), **tls)
     async with analytics_server(dead_clickhouse) as target, gateway(targets(stack, target)) as api:
         reply = await api.get(f"/accounts/{account}/operations")
     assert (reply.status_code, reply.headers["content-type"]) == (503, "application/problem+json")

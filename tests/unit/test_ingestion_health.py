@@ -25,7 +25,9 @@ def test_stall_needs_lag_and_no_progress_for_the_whole_period() -> None:
 async def test_health_name_turns_not_serving_when_stalled_and_back() -> None:
     servicer = health.aio.HealthServicer()
     readings = iter([lag(1, 3), lag(1, 3), lag(3, 3)])
-    monitor = IngestionHealth(Settings(ingestion_stall_after_s=0), servicer, lag=lambda: next(readings))
+    monitor = IngestionHealth(
+        Settings(environment="development", ingestion_stall_after_s=0), servicer, lag=lambda: next(readings)
+    )
 
     async def status() -> int:
         reply = await servicer.Check(health_pb2.HealthCheckRequest(service=INGESTION), None)
@@ -45,7 +47,7 @@ async def test_unmeasurable_lag_is_not_serving() -> None:
     def kafka_down() -> Lag:
         raise RuntimeError("no broker")
 
-    await IngestionHealth(Settings(), servicer, lag=kafka_down).check()
+    await IngestionHealth(Settings(environment="development"), servicer, lag=kafka_down).check()
     reply = await servicer.Check(health_pb2.HealthCheckRequest(service=INGESTION), None)
     assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
 
