@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from card_adapter.domain.errors import CardExpired, InvalidCardExpiry, InvalidCardNumber, InvalidCvc, InvalidHolderName
+from kernel.free_text import has_control_characters
 
 MAX_YEARS_AHEAD = 20
 MAX_HOLDER_NAME = 100
@@ -80,6 +81,9 @@ def _check_expiry(month: int, year: int, today: date) -> None:
 
 
 def _holder_name(text: str) -> str:
+    # Checked before spaces are collapsed, so a tab or NUL is refused as it is at the gateway, not smoothed over.
+    if has_control_characters(text or ""):
+        raise InvalidHolderName("holder_name must not contain control characters (such as NUL or a tab)")
     name = " ".join((text or "").split())
     if not 2 <= len(name) <= MAX_HOLDER_NAME:
         raise InvalidHolderName(f"holder_name must be 2 to {MAX_HOLDER_NAME} characters")

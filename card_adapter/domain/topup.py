@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from card_adapter.domain.card import Card
 from card_adapter.domain.errors import InvalidAmount, InvalidCurrency, InvalidRequest
+from kernel.free_text import has_control_characters
 from kernel.money import format_amount, parse_amount, parse_currency
 
 MAX_KEY = 255
@@ -59,6 +60,8 @@ class TopUpRequest:
             raise InvalidRequest(f"account_id must be a UUID, got {account_id!r}") from None
         if idempotency_key and len(idempotency_key) > MAX_KEY:
             raise InvalidRequest(f"idempotency key is longer than {MAX_KEY} characters")
+        if idempotency_key and has_control_characters(idempotency_key):
+            raise InvalidRequest("idempotency key must not contain control characters (such as NUL)")
         return cls(
             account_id=account,
             amount=parse_amount(amount, InvalidAmount),

@@ -67,6 +67,9 @@ def test_repr_hides_the_number_and_cvc() -> None:
         ({"name": "R2D2"}, errors.InvalidHolderName),
         ({"name": "..."}, errors.InvalidHolderName),
         ({"name": "x" * 101}, errors.InvalidHolderName),
+        ({"name": "Alice\x00Smith"}, errors.InvalidHolderName),  # PostgreSQL and the gateway refuse NUL
+        ({"name": "Alice\tSmith"}, errors.InvalidHolderName),
+        ({"name": "Alice\nSmith"}, errors.InvalidHolderName),
     ],
 )
 def test_invalid_card_input_is_rejected_without_echoing_secrets(kwargs: dict, error: type) -> None:  # type: ignore[type-arg]

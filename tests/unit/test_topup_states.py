@@ -29,6 +29,7 @@ def test_request_parses_money_exactly() -> None:
         (str(uuid.uuid4()), "1.001", "RUB", None, errors.InvalidAmount),
         (str(uuid.uuid4()), "1", "rub", None, errors.InvalidCurrency),
         (str(uuid.uuid4()), "1", "RUB", "k" * 256, errors.InvalidRequest),
+        (str(uuid.uuid4()), "1", "RUB", "k\x00", errors.InvalidRequest),  # PostgreSQL refuses NUL in text
     ],
 )
 def test_bad_requests_are_rejected(account: str, amount: str, currency: str, key: str | None, error: type) -> None:

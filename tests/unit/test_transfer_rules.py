@@ -2,8 +2,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from google.rpc import code_pb2
 
 from bank.domain import errors, model
+from bank.entrypoints.grpc_errors import status_code
 
 
 def account(balance: str, currency: str = "RUB") -> model.Account:
@@ -66,6 +68,22 @@ def test_long_description_and_key_are_rejected() -> None:
         model.TransferRequest.parse(a, b, "1.00", "RUB", None, "k" * 256)
 
 
+@pytest.mark.parametrize("text", ["a\x00b", "two\nlines", "tab\there", "red\x1b[31m", "csi\x9b2J", "del\x7f"])
+def test_control_characters_in_description_and_key_are_invalid_arguments(text: str) -> None:
+    """PostgreSQL refuses NUL in text and JSONB: a direct gRPC caller gets INVALID_ARGUMENT, not INTERNAL."""
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    with pytest.raises(errors.InvalidRequest) as raised:
+        model.TransferRequest.parse(a, b, "1.00", "RUB", text)
+    assert status_code(raised.value) == code_pb2.INVALID_ARGUMENT
+    with pytest.raises(errors.InvalidRequest):
+        model.TransferRequest.parse(a, b, "1.00", "RUB", None, text)
+
+
+def test_any_other_unicode_description_is_kept() -> None:
+    text = "Обед \"у Пушкина\" — 50% ☕ 'ok' <b>"
+    assert model.TransferRequest.parse(str(uuid.uuid4()), str(uuid.uuid4()), "1", "RUB", text).description == text
+
+
 def test_fingerprint_ignores_the_key_but_not_the_amount() -> None:
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     first = model.TransferRequest.parse(a, b, "1.5", "RUB", None, "k1")
@@ -87,3 +105,18 @@ def test_deposit_credits_and_checks_currency() -> None:
 def test_deposit_request_validation(payment_id: str, last4: str) -> None:
     with pytest.raises(errors.InvalidRequest):
         model.DepositRequest.parse(str(uuid.uuid4()), "1.00", "RUB", payment_id, "", last4, "visa")
+
+
+@pytest.mark.parametrize(
+    ("payment_id", "topup_id", "brand"),
+    [
+        ("p\x00", "t", "visa"),
+        ("p", "t\x00", "visa"),
+        ("p", "t", "vi\x00sa"),
+        ("p", "t" * 256, "visa"),
+        ("p", "t", "b" * 33),
+    ],
+)
+def test_deposit_text_the_store_cannot_keep_is_rejected(payment_id: str, topup_id: str, brand: str) -> None:
+    with pytest.raises(errors.InvalidRequest):
+        model.DepositRequest.parse(str(uuid.uuid4()), "1.00", "RUB", payment_id, topup_id, "4242", brand)

@@ -1,0 +1,15 @@
+"""What free text from a client (a transfer description, a card holder's name, a key) may hold."""
+
+import re
+
+# Control characters (Unicode category Cc: C0, DEL, C1). PostgreSQL refuses NUL in text and in JSONB,
+# so one would fail the insert; the others have no place in a one-line label and could forge log lines
+# or drive a terminal (ESC, CSI). Tab and newline are refused too: a description is one line.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+# Also the OpenAPI `pattern` of every free-text field, so clients can check before sending.
+FREE_TEXT_PATTERN = rf"^[^{CONTROL_CHARACTERS}]*$"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
