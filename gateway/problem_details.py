@@ -60,6 +60,7 @@ _DESCRIPTIONS = {
     400: "The request was rejected (invalid input or a money rule)",
     404: "The account does not exist",
     409: "A request with the same Idempotency-Key is still in progress",
+    413: "The request body is larger than the gateway accepts",
     422: "The Idempotency-Key was already used with a different request",
     503: "A dependency is unavailable",
     504: "A dependency did not answer in time",
@@ -86,7 +87,9 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem_response(request, ProblemError(exc.status_code, code, str(exc.detail)))
+        # Starlette's headers are part of the answer, e.g. the Allow of a 405 (RFC 9110).
+        headers = dict(exc.headers) if exc.headers else None
+        return problem_response(request, ProblemError(exc.status_code, code, str(exc.detail), headers=headers))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

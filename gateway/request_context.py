@@ -1,6 +1,7 @@
 """Request ids and access logging: every request gets an X-Request-ID, logged and passed to gRPC."""
 
 import logging
+import re
 import time
 import uuid
 from contextvars import ContextVar
@@ -10,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = "x-request-id"
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 log = logging.getLogger("gateway.access")
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 def grpc_metadata() -> tuple[tuple[str, str], ...]:
@@ -27,7 +29,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
-        rid = incoming if 0 < len(incoming) <= 128 else str(uuid.uuid4())
+        # Taken only as printable ASCII: gRPC metadata refuses anything else, and log lines stay one line.
+        rid = incoming if _REQUEST_ID.fullmatch(incoming) else str(uuid.uuid4())
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
