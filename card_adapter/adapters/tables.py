@@ -1,6 +1,6 @@
 """The Card Adapter's own table; card data is limited to the last four digits and the brand."""
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, String, Table, Uuid, text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, String, Table, Uuid
 
 metadata = MetaData()
 
@@ -29,6 +29,6 @@ topups = Table(
     CheckConstraint("amount > 0", name="topup_amount_positive"),
     CheckConstraint("card_last4 ~ '^[0-9]{4}$'", name="topup_last4_only"),
     Index("topups_idempotency_key", "account_id", "idempotency_key", unique=True),
-    # The start-up resume reads only the few unfinished rows.
-    Index("topups_unfinished", "updated_at", postgresql_where=text(f"state NOT IN {FINAL_STATES}")),
 )
+# The start-up resume reads only the few unfinished rows.
+Index("topups_unfinished", topups.c.updated_at, postgresql_where=topups.c.state.not_in(FINAL_STATES))

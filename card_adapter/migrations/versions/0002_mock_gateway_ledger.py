@@ -18,7 +18,7 @@ CREATED_AT = sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
 
 
 def upgrade() -> None:
-    op.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    op.execute(sa.schema.CreateSchema(SCHEMA, if_not_exists=True))
     op.create_table(
         "charges",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -42,4 +42,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+    op.execute(sa.schema.DropSchema(SCHEMA, cascade=True))
