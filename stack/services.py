@@ -76,11 +76,20 @@ def _env_with(cfg: StackConfig, prefix: str, settings: dict[str, str]) -> dict[s
     return {**service_env(cfg), **{f"{prefix}_{name.upper()}": value for name, value in settings.items()}}
 
 
-def gateway(cfg: StackConfig, **settings: str) -> Service:
-    """`settings` override GATEWAY_* variables, e.g. rate_limit_money="5/second"."""
+def gateway(cfg: StackConfig, port: int | None = None, **settings: str) -> Service:
+    """The gateway on cfg.gateway_port, or another one on `port`; `settings` override GATEWAY_* variables,
+    e.g. rate_limit_money="5/second"."""
     argv = [sys.executable, "-m", "uvicorn", "gateway.main:create_app", "--factory", "--host", cfg.host]
-    argv += ["--port", str(cfg.gateway_port)]
-    return Service("gateway", [*argv, "--no-access-log"], _env_with(cfg, "GATEWAY", settings))
+    argv += ["--port", str(port or cfg.gateway_port), "--no-access-log"]
+    name = f"gateway-{port}" if port else "gateway"
+    return Service(name, argv, _env_with(cfg, "GATEWAY", settings))
+
+
+def start_gateway(cfg: StackConfig, port: int | None = None, **settings: str) -> str:
+    """Start a gateway (see gateway()) and wait until it is live; returns its URL."""
+    url = f"http://{cfg.host}:{port or cfg.gateway_port}"
+    start(cfg, gateway(cfg, port, **settings), lambda: http_ok(f"{url}/health/live"))
+    return url
 
 
 def migrate_bank(cfg: StackConfig) -> None:

@@ -15,11 +15,7 @@ def up(cfg: StackConfig, seed: bool = True) -> None:
     services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg, cfg.card_adapter_port))
     services.start_analytics(cfg)
     redis.start(cfg)
-    services.start(
-        cfg,
-        services.gateway(cfg),
-        lambda: services.http_ok(f"http://{cfg.host}:{cfg.gateway_port}/health/live"),
-    )
+    services.start_gateway(cfg)
 
 
 def start_pipeline(cfg: StackConfig) -> None:

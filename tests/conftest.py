@@ -12,16 +12,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bank.seed import SeedUser, load_users
+from bank.seed import load_users
 from stack import clickhouse as clickhouse_server
 from stack import kafka as kafka_server
 from stack import postgres, processes, services
 from stack import redis as redis_server
 from stack.config import StackConfig, ephemeral_config
 from tests.polling import wait_card_adapter_ready
+from tests.users import TEST_USERS, TESTER, bearer, login
 
-# The user every test acts as unless it says otherwise: it owns the accounts create_accounts() makes.
-TESTER = SeedUser("tester", "tester-password-1")
 # Limits no functional test reaches; tests/e2e/test_rate_limits.py runs gateways of its own with low ones.
 UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login", "failed_login", "signup")}
 
@@ -39,7 +38,7 @@ def database(stack_cfg: StackConfig) -> Iterator[StackConfig]:
     postgres.start(stack_cfg)
     services.migrate_bank(stack_cfg)
     services.migrate_card_adapter(stack_cfg)
-    asyncio.run(load_users(stack_cfg.database_url, [TESTER]))
+    asyncio.run(load_users(stack_cfg.database_url, TEST_USERS))
     yield stack_cfg
     postgres.stop(stack_cfg)
 
@@ -75,27 +74,14 @@ def redis(stack_cfg: StackConfig) -> Iterator[StackConfig]:
 
 @pytest.fixture(scope="session")
 def gateway_url(bank_service: StackConfig, redis: StackConfig) -> Iterator[str]:
-    cfg = bank_service
-    url = f"http://{cfg.host}:{cfg.gateway_port}"
-    services.start(cfg, services.gateway(cfg, **UNLIMITED), lambda: services.http_ok(f"{url}/health/live"))
-    yield url
-    processes.stop(cfg, "gateway")
+    yield services.start_gateway(bank_service, **UNLIMITED)
+    processes.stop(bank_service, "gateway")
 
 
 @pytest.fixture(scope="session")
 def tester_token(gateway_url: str) -> str:
     return login(gateway_url, TESTER.username, TESTER.password)
 
-
-def login(gateway_url: str, username: str, password: str) -> str:
-    """An access token from POST /auth/token (the OAuth2 password grant)."""
-    reply = httpx.post(f"{gateway_url}/auth/token", data={"username": username, "password": password}, timeout=30)
-    assert reply.status_code == 200, reply.text
-    return str(reply.json()["access_token"])
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")
