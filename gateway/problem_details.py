@@ -58,10 +58,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 _DESCRIPTIONS = {
     400: "The request was rejected (invalid input or a money rule)",
+    401: "No valid access token (see WWW-Authenticate)",
+    403: "The user's role may not do this (an auditor moves no money)",
     404: "The account does not exist",
     409: "A request with the same Idempotency-Key is still in progress",
     413: "The request body is larger than the gateway accepts",
     422: "The Idempotency-Key was already used with a different request",
+    429: "Too many requests (see Retry-After)",
     503: "A dependency is unavailable",
     504: "A dependency did not answer in time",
 }

@@ -6,7 +6,7 @@ from typing import Protocol
 from bank.domain import model
 from bank.domain.errors import InvalidCredentials, UsernameTaken, UserNotFound
 from bank.domain.money import parse_currency
-from bank.domain.users import Caller, Registration, Role, User
+from bank.domain.users import USERNAME, Caller, Registration, Role, User
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
 
 
@@ -36,8 +36,11 @@ async def register_user(uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, 
 
 
 async def authenticate(uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, username: str, password: str) -> User:
-    async with uow_factory() as uow:
-        user = await uow.find_user(username)
+    # A name no one can register (e.g. one holding NUL, which PostgreSQL refuses) is not looked up.
+    user = None
+    if USERNAME.match(username):
+        async with uow_factory() as uow:
+            user = await uow.find_user(username)
     # Verified even for an unknown user (against no hash), so the answer's timing does not tell which.
     matches = await hasher.verify(user.password_hash if user else None, password)
     if user is None or not matches:

@@ -77,7 +77,7 @@ async def test_authentication_checks_the_password_and_hides_which_part_was_wrong
     user_id = await register(store)
     user = await user_service.authenticate(uow(store), passwords, "carol", "correct horse battery")
     assert user.id == user_id
-    for username, password in (("carol", "wrong password!"), ("nobody", "correct horse battery")):
+    for username, password in (("carol", "wrong password!"), ("nobody", "correct horse battery"), ("nul\x00", "x")):
         with pytest.raises(errors.InvalidCredentials) as raised:
             await user_service.authenticate(uow(store), passwords, username, password)
         assert str(raised.value) == "invalid username or password"
