@@ -8,7 +8,7 @@ from decimal import Decimal
 import httpx
 
 from bank.seed import load_accounts
-from loadtests.transfers import RICH, Run
+from loadtests.transfers import BENCH_USER, RICH, Run, bench_user_headers
 from stack.config import StackConfig
 
 SENDER = "00000000-0000-4000-9000-000000000001"
@@ -18,11 +18,14 @@ POLL_S = 0.05
 
 async def transfer_to_history_lag(cfg: StackConfig, rate_per_s: float = 20, seconds: float = 20) -> Run:
     """Transfers at a steady rate; a watcher polls the recipient's history every 50 ms."""
-    await load_accounts(cfg.database_url, [(uuid.UUID(SENDER), RICH, "RUB"), (uuid.UUID(RECIPIENT), Decimal(0), "RUB")])
+    headers = await bench_user_headers(cfg)
+    accounts = [(uuid.UUID(SENDER), RICH, "RUB"), (uuid.UUID(RECIPIENT), Decimal(0), "RUB")]
+    await load_accounts(cfg.database_url, accounts, owner_id=BENCH_USER.id)
     created: dict[str, float] = {}
     seen: dict[str, float] = {}
     done = asyncio.Event()
-    async with httpx.AsyncClient(base_url=f"http://{cfg.host}:{cfg.gateway_port}", timeout=10) as client:
+    url = f"http://{cfg.host}:{cfg.gateway_port}"
+    async with httpx.AsyncClient(base_url=url, timeout=10, headers=headers) as client:
 
         async def send() -> None:
             body = {"to_account_id": RECIPIENT, "amount": "1.00", "currency": "RUB"}

@@ -13,11 +13,13 @@ from decimal import Decimal
 
 import httpx
 
-from bank.seed import load_accounts
+from bank.seed import SeedUser, load_accounts, load_users
 from stack.config import StackConfig
 
 ACCOUNTS = 100
 RICH = Decimal(1_000_000_000)
+# The benchmarks' own user: it owns their accounts and sends their transfers.
+BENCH_USER = SeedUser("bench", "bench-password-1")
 
 
 @dataclass
@@ -45,8 +47,19 @@ class Run:
 
 async def create_rich_accounts(cfg: StackConfig) -> list[str]:
     ids = [uuid.UUID(f"00000000-0000-4000-8000-{i:012d}") for i in range(ACCOUNTS)]
-    await load_accounts(cfg.database_url, [(i, RICH, "RUB") for i in ids])
+    await load_users(cfg.database_url, [BENCH_USER])
+    await load_accounts(cfg.database_url, [(i, RICH, "RUB") for i in ids], owner_id=BENCH_USER.id)
     return [str(i) for i in ids]
+
+
+async def bench_user_headers(cfg: StackConfig) -> dict[str, str]:
+    """Logs the benchmark's user in through the gateway: the Authorization header of its requests."""
+    await load_users(cfg.database_url, [BENCH_USER])
+    form = {"username": BENCH_USER.username, "password": BENCH_USER.password}
+    async with httpx.AsyncClient(base_url=f"http://{cfg.host}:{cfg.gateway_port}", timeout=30) as client:
+        reply = await client.post("/auth/token", data=form)
+    reply.raise_for_status()
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
 
 
 async def gateway_transfers(cfg: StackConfig, concurrency: int, seconds: float) -> Run:
@@ -55,7 +68,8 @@ async def gateway_transfers(cfg: StackConfig, concurrency: int, seconds: float) 
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    headers = await bench_user_headers(cfg)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits, headers=headers) as client:
 
         async def worker(seed: int, until: float, record: bool) -> None:
             nonlocal errors
@@ -82,7 +96,7 @@ async def gateway_transfers(cfg: StackConfig, concurrency: int, seconds: float) 
 
 def pgbench(cfg: StackConfig, concurrency: int, seconds: float) -> Run:
     """pgbench -N (simple update, no branch contention) as the application role, over TCP like the Bank."""
-    env = {**os.environ, "PGPASSWORD": cfg.pg_password}
+    env = {**os.environ, "PGPASSWORD": cfg.database_password}
     base = ["pgbench", "-h", cfg.host, "-p", str(cfg.pg_port), "-U", cfg.pg_user]
     subprocess.run([*base, "-i", "-q", "-s", "10", cfg.pg_database], env=env, check=True, capture_output=True)
     command = [*base, "-N", "-c", str(concurrency), "-j", "2", "-T", str(int(seconds)), "-r", cfg.pg_database]

@@ -1,7 +1,9 @@
-"""No full card number anywhere: after top-ups with every test card, scan every service log and both databases."""
+"""No full card number, password or token anywhere: after top-ups with every test card and logins, scan every
+service log and both databases."""
 
 import os
 import subprocess
+import uuid
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ from stack import postgres
 from stack.config import StackConfig
 from tests.conftest import create_accounts
 from tests.e2e.topup_helpers import TEST_CARDS, card, topup
+from tests.users import TESTER, bearer, login
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready")
 BAD_LUHN = "4242424242424241"
@@ -18,7 +21,7 @@ BAD_LUHN = "4242424242424241"
 
 def pg_dump(cfg: StackConfig, database: str) -> str:
     argv = [str(postgres.PG_BIN / "pg_dump"), "-h", cfg.host, "-p", str(cfg.pg_port), "-U", cfg.pg_user, database]
-    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": cfg.pg_password})
+    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": cfg.database_password})
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -43,3 +46,23 @@ async def test_logs_and_databases_hold_no_card_number(
         for name, content in places.items():
             assert number not in content, f"a full card number is in {name}"
     assert "4242 4242 4242 4242" not in "".join(places.values())
+
+
+async def test_logs_and_databases_hold_no_password_or_token(
+    api: httpx.AsyncClient, gateway_url: str, tester_token: str, card_adapter_service: StackConfig
+) -> None:
+    cfg = card_adapter_service
+    password = f"never-logged-{uuid.uuid4().hex}"
+    username = f"secretive-{uuid.uuid4().hex[:8]}"
+    assert (await api.post("/users", json={"username": username, "password": password, "currency": "RUB"})).is_success
+    token = login(gateway_url, username, password)
+    assert (await api.get("/me", headers=bearer(token))).status_code == 200
+    wrong = await api.post("/auth/token", data={"username": username, "password": password + "-wrong"})
+    assert wrong.status_code == 400
+    places = {path.name: path.read_text(errors="replace") for path in cfg.logs_dir.glob("*.log")}
+    places |= {f"pg_dump {db}": pg_dump(cfg, db) for db in (cfg.pg_database, cfg.card_adapter_database)}
+    assert "$argon2id$" in places[f"pg_dump {cfg.pg_database}"]  # what is stored instead
+    secrets = {"password": password, "token": token, "session token": tester_token, "tester": TESTER.password}
+    for what, secret in secrets.items():
+        for name, content in places.items():
+            assert secret not in content, f"a {what} is in {name}"
