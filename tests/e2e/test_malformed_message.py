@@ -23,7 +23,7 @@ from analytics.consumer_lag import measure
 from analytics.entrypoints.ingestion_health import INGESTION
 from analytics.skip_malformed import skip_malformed
 from bank.domain import events, model
-from stack import certificates, processes, services
+from stack import certificates, clickhouse, processes, services
 from stack.config import StackConfig
 from stack.processes import free_port
 from tests.polling import eventually
@@ -52,6 +52,7 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
         environment="development",
         clickhouse_host=pipeline.host,
         clickhouse_http_port=pipeline.clickhouse_http_port,
+        clickhouse_password=clickhouse.password(pipeline),
         clickhouse_database=probe,
         kafka_brokers=pipeline.kafka_bootstrap,
         topic=f"wallet.{probe}",
