@@ -9,11 +9,16 @@ from gateway.analytics_client import AnalyticsClient
 from gateway.backends import Backends
 from gateway.bank_client import BankClient
 from gateway.card_adapter_client import CardAdapterClient
-from gateway.config import Settings, get_settings
+from gateway.config import Settings
 
 
 def _backends(request: Request) -> Backends:
     return request.app.state.backends  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    """The settings the app was created with (not a fresh read of the environment)."""
+    return request.app.state.settings  # type: ignore[no-any-return]
 
 
 def _bank(backends: Annotated[Backends, Depends(_backends)]) -> BankClient:
@@ -32,7 +37,7 @@ BackendsDep = Annotated[Backends, Depends(_backends)]
 AnalyticsDep = Annotated[AnalyticsClient, Depends(_analytics)]
 BankDep = Annotated[BankClient, Depends(_bank)]
 CardAdapterDep = Annotated[CardAdapterClient, Depends(_card_adapter)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 AccountId = Annotated[UUID, Path(alias="accountId", description="Account UUID")]
 IdempotencyKey = Annotated[
     str | None,

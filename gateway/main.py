@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Transfers between accounts, balances, operation history and card top-ups.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     app.state.tokens = access_tokens.from_settings(settings, http)
     app.state.rate_limits = RateLimits(settings.rate_limit_storage_url.get_secret_value())
     problem_details.install(app)

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from gateway.access_tokens import InvalidToken, Principal, TokenVerifier
-from gateway.config import Settings, get_settings
+from gateway.deps import SettingsDep
 from gateway.problem_details import ProblemError
 from gateway.rate_limits import RateLimits
 
@@ -56,7 +56,7 @@ async def customer(user: Annotated[Principal, Depends(authenticated)]) -> Princi
 async def money_mover(
     user: Annotated[Principal, Depends(customer)],
     limits: Annotated[RateLimits, Depends(rate_limits)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: SettingsDep,
 ) -> Principal:
     """A customer within its rate limit for money-moving requests."""
     await limits.hit(settings.rate_limit_money, "money", user.subject)

@@ -83,7 +83,6 @@ def tester_token(gateway_url: str) -> str:
     return login(gateway_url, TESTER.username, TESTER.password)
 
 
-
 @pytest.fixture(scope="session")
 def card_adapter_service(bank_service: StackConfig) -> Iterator[StackConfig]:
     start_card_adapter(bank_service)

@@ -1,6 +1,7 @@
 """The users tests act as, and logging them in through the gateway."""
 
 import httpx
+from fastapi import FastAPI
 
 from bank.domain.users import Role
 from bank.seed import SeedUser
@@ -22,3 +23,9 @@ def login(gateway_url: str, username: str, password: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def bearer_of_tester(app: FastAPI) -> dict[str, str]:
+    """For an in-process gateway (tests that build the app): a token of its own keys, made out to the tester."""
+    token, _ = app.state.tokens.issue(str(TESTER.id), TESTER.username, TESTER.role.value)
+    return bearer(token)

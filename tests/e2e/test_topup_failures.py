@@ -1,5 +1,7 @@
 """No money lost when one side fails: the Bank down during the deposit, for a while or for good, and the
-Card Adapter killed between the charge and the deposit."""
+Card Adapter killed between the charge and the deposit. With the Bank down before the request, the gateway cannot check
+who owns the account and answers 503 with nothing charged; the deposit failures are driven at the Card Adapter, as
+the gateway calls it after that check."""
 
 import signal
 
@@ -11,7 +13,15 @@ from stack import processes
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank, start_card_adapter
 from tests.e2e.test_transfers_api import assert_problem, balance, transfer
-from tests.e2e.topup_helpers import adapter_row, ledger, topup, until_settled
+from tests.e2e.topup_helpers import (
+    adapter_row,
+    card_adapter_direct,
+    direct_topup,
+    ledger,
+    settled_directly,
+    topup,
+    until_settled,
+)
 from tests.polling import eventually, wait_card_adapter_ready, wait_ready
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready")
@@ -23,18 +33,21 @@ async def test_deposit_retried_until_the_bank_returns(
     [a] = await create_accounts(engine, "1.00")
     processes.stop(bank_service, "bank")
     try:
-        reply = await topup(api, a, amount="30.00")
-        assert reply.status_code == 202, reply.text
-        assert reply.json()["status"] == "pending" and reply.headers["Location"] == reply.json()["status_url"]
+        refused = await topup(api, a, amount="30.00")  # who owns the account? nobody can say: nothing charged
+        assert_problem(refused, 503, "bank_unavailable")
+        async with card_adapter_direct(bank_service) as adapter:
+            pending, _ = await direct_topup(adapter, a, "30.00")
+            assert pending.status == "pending"
     finally:
         start_bank(bank_service)
-    settled = await until_settled(api, reply.json()["status_url"])
-    assert settled["status"] == "completed"
+    async with card_adapter_direct(bank_service) as adapter:
+        settled = await settled_directly(adapter, pending)
+    assert settled.status == "completed"
     await wait_ready(api)
     assert await balance(api, a) == "31.00"
-    done = await ledger(engine, card_adapter_engine, settled["topup_id"])
+    done = await ledger(engine, card_adapter_engine, str(settled.topup_id))
     assert len(done.charges) == 1 and len(done.deposits) == 1 and not done.refunds
-    assert (await adapter_row(card_adapter_engine, settled["topup_id"])).deposit_attempts > 1
+    assert (await adapter_row(card_adapter_engine, settled.topup_id)).deposit_attempts > 1
 
 
 async def test_bank_down_past_the_budget_refunds_the_card(
@@ -43,15 +56,16 @@ async def test_bank_down_past_the_budget_refunds_the_card(
     [a] = await create_accounts(engine, "1.00")
     processes.stop(bank_service, "bank")
     try:
-        reply = await topup(api, a, amount="40.00")
-        assert reply.status_code == 202, reply.text
-        settled = await until_settled(api, reply.json()["status_url"])
+        async with card_adapter_direct(bank_service) as adapter:
+            pending, _ = await direct_topup(adapter, a, "40.00")
+            assert pending.status == "pending"
+            settled = await settled_directly(adapter, pending)
     finally:
         start_bank(bank_service)
-    assert (settled["status"], settled["state"], settled["reason"]) == ("declined", "refunded", "deposit_failed")
+    assert (settled.status, settled.state, settled.reason) == ("declined", "refunded", "deposit_failed")
     await wait_ready(api)
     assert await balance(api, a) == "1.00"
-    done = await ledger(engine, card_adapter_engine, settled["topup_id"])
+    done = await ledger(engine, card_adapter_engine, str(settled.topup_id))
     assert len(done.charges) == 1 and done.charges[0].status == "refunded"
     assert len(done.refunds) == 1 and not done.deposits
 
@@ -63,8 +77,9 @@ async def test_adapter_killed_between_charge_and_deposit_ends_in_one_deposit_or_
     [a] = await create_accounts(engine, "0.00")
     processes.stop(cfg, "bank")
     try:
-        reply = await topup(api, a, amount="50.00")
-        topup_id = reply.json()["topup_id"]
+        async with card_adapter_direct(cfg) as adapter:
+            pending, _ = await direct_topup(adapter, a, "50.00")
+        topup_id = str(pending.topup_id)
 
         async def charged_and_retrying() -> bool:
             row = await adapter_row(card_adapter_engine, topup_id)
@@ -75,7 +90,8 @@ async def test_adapter_killed_between_charge_and_deposit_ends_in_one_deposit_or_
     finally:
         start_bank(cfg)
         start_card_adapter(cfg)
-    settled = await until_settled(api, reply.json()["status_url"])
+    await wait_card_adapter_ready(api)
+    settled = await until_settled(api, pending.status_url)
     done = await ledger(engine, card_adapter_engine, topup_id)
     assert len(done.charges) == 1
     assert len(done.deposits) + len(done.refunds) == 1, (done.deposits, done.refunds)

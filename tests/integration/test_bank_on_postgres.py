@@ -11,8 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.bootstrap import Bank
 from bank.domain import errors, model
-from bank.service_layer import balance_service, deposit_service, transfer_service
+from bank.domain.users import Caller, Registration, Role
+from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
 from tests.conftest import balances, create_accounts
+from tests.users import TESTER
+
+TESTER_CALLER = Caller(TESTER.id, TESTER.role)
 
 
 def request(a: uuid.UUID, b: uuid.UUID, amount: str = "10.00", key: str = "") -> model.TransferRequest:
@@ -30,21 +34,21 @@ async def outbox_for(engine: AsyncEngine, transfer_id: uuid.UUID) -> list[dict]:
 
 async def test_transfer_commits_balances_transfer_and_outbox_together(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
-    result = await transfer_service.transfer_money(bank.uow, request(a, b, "30.05"))
+    result = await transfer_service.transfer_money(bank.uow, request(a, b, "30.05"), TESTER_CALLER)
     assert await balances(engine, [a, b]) == {a: Decimal("69.95"), b: Decimal("30.05")}
     [event] = await outbox_for(engine, result.transfer.id)
     assert event["type"] == "TransferCompleted" and event["aggregateid"] == str(a)
     assert event["payload"]["event_id"] == str(event["id"]) and event["payload"]["amount"] == "30.05"
-    account = await balance_service.get_balance(bank.uow, a)
+    account = await balance_service.get_balance(bank.uow, a, TESTER_CALLER)
     assert account.version == 1 and account.balance == Decimal("69.95")
 
 
 async def test_rejected_transfer_writes_nothing(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "10.00", "0.00")
     with pytest.raises(errors.InsufficientFunds):
-        await transfer_service.transfer_money(bank.uow, request(a, b, "10.01"))
+        await transfer_service.transfer_money(bank.uow, request(a, b, "10.01"), TESTER_CALLER)
     with pytest.raises(errors.RecipientNotFound):
-        await transfer_service.transfer_money(bank.uow, request(a, uuid.uuid4()))
+        await transfer_service.transfer_money(bank.uow, request(a, uuid.uuid4()), TESTER_CALLER)
     async with engine.connect() as conn:
         count = await conn.scalar(text("SELECT count(*) FROM transfers WHERE from_account_id = :a"), {"a": a})
     assert count == 0 and await balances(engine, [a, b]) == {a: Decimal("10.00"), b: Decimal("0.00")}
@@ -54,7 +58,7 @@ async def test_currency_mismatch_is_rejected(bank: Bank, engine: AsyncEngine) ->
     [a] = await create_accounts(engine, "10.00")
     [usd] = await create_accounts(engine, "10.00", currency="USD")
     with pytest.raises(errors.CurrencyMismatch):
-        await transfer_service.transfer_money(bank.uow, request(a, usd, "1.00"))
+        await transfer_service.transfer_money(bank.uow, request(a, usd, "1.00"), TESTER_CALLER)
 
 
 async def test_database_refuses_a_negative_balance(engine: AsyncEngine) -> None:
@@ -67,7 +71,10 @@ async def test_database_refuses_a_negative_balance(engine: AsyncEngine) -> None:
 async def test_concurrent_duplicates_have_exactly_one_effect(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
     results = await asyncio.gather(
-        *(transfer_service.transfer_money(bank.uow, request(a, b, "7.00", key="same")) for _ in range(10))
+        *(
+            transfer_service.transfer_money(bank.uow, request(a, b, "7.00", key="same"), TESTER_CALLER)
+            for _ in range(10)
+        )
     )
     assert len({r.transfer.id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
@@ -85,7 +92,7 @@ async def test_key_held_by_a_running_request_is_reported_in_flight(engine: Async
         async with impatient.uow() as holder:
             await holder.lock_idempotency_key(f"transfer:{a}", "busy")
             with pytest.raises(errors.IdempotencyKeyInFlight):
-                await transfer_service.transfer_money(impatient.uow, request(a, b, key="busy"))
+                await transfer_service.transfer_money(impatient.uow, request(a, b, key="busy"), TESTER_CALLER)
     finally:
         await impatient.close()
 
@@ -93,7 +100,8 @@ async def test_key_held_by_a_running_request_is_reported_in_flight(engine: Async
 async def test_concurrent_spending_never_overdraws(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
     outcomes = await asyncio.gather(
-        *(transfer_service.transfer_money(bank.uow, request(a, b, "10.00")) for _ in range(30)), return_exceptions=True
+        *(transfer_service.transfer_money(bank.uow, request(a, b, "10.00"), TESTER_CALLER) for _ in range(30)),
+        return_exceptions=True,
     )
     assert sum(isinstance(o, transfer_service.TransferResult) for o in outcomes) == 10
     assert all(isinstance(o, transfer_service.TransferResult | errors.InsufficientFunds) for o in outcomes)
@@ -103,7 +111,9 @@ async def test_concurrent_spending_never_overdraws(bank: Bank, engine: AsyncEngi
 async def test_opposite_transfers_do_not_deadlock(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "1000.00", "1000.00")
     work = [
-        transfer_service.transfer_money(bank.uow, request(x, y, "1.00")) for _ in range(25) for x, y in ((a, b), (b, a))
+        transfer_service.transfer_money(bank.uow, request(x, y, "1.00"), TESTER_CALLER)
+        for _ in range(25)
+        for x, y in ((a, b), (b, a))
     ]
     results = await asyncio.gather(*work)
     assert len(results) == 50
@@ -131,8 +141,8 @@ async def test_outbox_retention_deletes_only_old_rows(bank: Bank, engine: AsyncE
     from bank.adapters import outbox_retention
 
     a, b = await create_accounts(engine, "100.00", "0.00")
-    old = await transfer_service.transfer_money(bank.uow, request(a, b, "1.00"))
-    new = await transfer_service.transfer_money(bank.uow, request(a, b, "2.00"))
+    old = await transfer_service.transfer_money(bank.uow, request(a, b, "1.00"), TESTER_CALLER)
+    new = await transfer_service.transfer_money(bank.uow, request(a, b, "2.00"), TESTER_CALLER)
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE outbox SET created_at = now() - interval '8 days' WHERE payload->>'transfer_id' = :t"),
@@ -141,3 +151,16 @@ async def test_outbox_retention_deletes_only_old_rows(bank: Bank, engine: AsyncE
     assert await outbox_retention.purge(engine, timedelta(days=7)) >= 1
     assert await outbox_for(engine, old.transfer.id) == []
     assert len(await outbox_for(engine, new.transfer.id)) == 1
+
+
+async def test_concurrent_registrations_of_one_name_make_one_user(bank: Bank) -> None:
+    registration = Registration.parse(f"pg-{uuid.uuid4().hex[:8]}", "correct horse battery", "RUB")
+    results = await asyncio.gather(
+        *(user_service.register_user(bank.uow, bank.passwords, registration) for _ in range(3)), return_exceptions=True
+    )
+    made = [r for r in results if isinstance(r, user_service.UserAccounts)]
+    assert len(made) == 1 and all(isinstance(r, errors.UsernameTaken) for r in results if r not in made)
+    user = await user_service.authenticate(bank.uow, bank.passwords, registration.username, registration.password)
+    assert user.id == made[0].user.id and user.password_hash and user.password_hash.startswith("$argon2id$")
+    shown = await user_service.get_user(bank.uow, Caller(user.id, Role.CUSTOMER))
+    assert [(a.balance, a.owner_id) for a in shown.accounts] == [(Decimal("0.00"), user.id)]

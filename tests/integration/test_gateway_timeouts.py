@@ -12,6 +12,7 @@ from gateway.config import Settings
 from gateway.main import create_app
 from generated import bank_pb2_grpc
 from stack.processes import free_port
+from tests.users import bearer_of_tester
 
 
 class StalledBank(bank_pb2_grpc.BankServiceServicer):
@@ -35,7 +36,9 @@ async def test_slow_bank_gives_504(stalled_bank: str) -> None:
     app = create_app(settings)
     app.state.backends = Backends.open(settings)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        transport = httpx.ASGITransport(app=app)
+        headers = bearer_of_tester(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=headers) as client:
             reply = await client.get("/accounts/123e4567-e89b-12d3-a456-426614174000/balance")
     finally:
         await app.state.backends.close()

@@ -20,6 +20,7 @@ from stack.processes import free_port
 from tests.conftest import create_accounts
 from tests.integration import operations_rows as rows
 from tests.integration.analytics_servers import analytics_server
+from tests.users import bearer_of_tester
 
 START_US = int(datetime(2026, 4, 1, tzinfo=UTC).timestamp()) * 1_000_000
 
@@ -29,7 +30,9 @@ async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     app.state.backends = Backends.open(settings)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        transport = httpx.ASGITransport(app=app)
+        headers = bearer_of_tester(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=headers) as client:
             yield client
     finally:
         await app.state.backends.close()

@@ -11,7 +11,6 @@ from bank.service_layer import balance_service, deposit_service, transfer_servic
 from bank.service_layer.retry import retry_conflicts
 from tests.unit.fake_unit_of_work import FakeStore, FakeUnitOfWork
 
-
 OWNER = Caller(subject=uuid.uuid4(), role=Role.CUSTOMER)
 STRANGER = Caller(subject=uuid.uuid4(), role=Role.CUSTOMER)
 AUDITOR = Caller(subject=uuid.uuid4(), role=Role.AUDITOR)
