@@ -47,6 +47,8 @@ class Settings(ServiceSettings):
     rate_limit_login: str = "10/minute;100/hour"  # per client address: POST /auth/token
     rate_limit_failed_login: str = "5/minute;20/hour"  # per username: failed POST /auth/token
     rate_limit_signup: str = "5/minute;20/hour"  # per client address: POST /users
+    # Longer than this (a store that does not answer) and the request goes through unlimited, logged.
+    rate_limit_timeout_s: float = 0.25
 
     @property
     def external_issuer(self) -> bool:

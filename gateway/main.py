@@ -40,7 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = access_tokens.from_settings(settings, http)
-    app.state.rate_limits = RateLimits(settings.rate_limit_storage_url.get_secret_value())
+    app.state.rate_limits = RateLimits(
+        settings.rate_limit_storage_url.get_secret_value(), settings.rate_limit_timeout_s
+    )
     problem_details.install(app)
     openapi_schema.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # innermost: a 413 still gets CORS

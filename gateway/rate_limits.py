@@ -1,5 +1,6 @@
 """Rate limits counted in a store every gateway process shares (Redis), so N replicas still allow the limit once."""
 
+import asyncio
 import logging
 import math
 import time
@@ -14,7 +15,8 @@ log = logging.getLogger("gateway.rate_limits")
 
 
 class RateLimits:
-    def __init__(self, storage_url: str) -> None:
+    def __init__(self, storage_url: str, timeout_s: float) -> None:
+        self._timeout_s = timeout_s
         url = storage_url if storage_url.startswith("async+") else f"async+{storage_url}"
         options = {"implementation": "redispy"} if "redis" in url.split("://")[0] else {}
         self._limiter = MovingWindowRateLimiter(storage_from_string(url, **options))  # type: ignore[arg-type]
@@ -28,16 +30,18 @@ class RateLimits:
         await self._check(limits, scope, key, count=False)
 
     async def _check(self, limits: str, scope: str, key: str, count: bool) -> None:
-        # A store that cannot be reached lets requests through, logged: limiting must not stop payments.
+        # A store that cannot be reached, or answers too slowly, lets requests through, logged: limiting must
+        # not stop payments.
         try:
-            for item in parse_many(limits):
-                check = self._limiter.hit if count else self._limiter.test
-                if not await check(item, scope, key):
-                    raise _too_many(item, await self._retry_after(item, scope, key))
+            async with asyncio.timeout(self._timeout_s):
+                for item in parse_many(limits):
+                    check = self._limiter.hit if count else self._limiter.test
+                    if not await check(item, scope, key):
+                        raise _too_many(item, await self._retry_after(item, scope, key))
         except ProblemError:
             raise
         except Exception as error:  # noqa: BLE001 - whatever the store's client raises
-            log.warning("rate limit store unavailable, request allowed: %s", error)
+            log.warning("rate limit store unavailable, request allowed: %r", error)
 
     async def _retry_after(self, item: RateLimitItem, scope: str, key: str) -> int:
         stats = await self._limiter.get_window_stats(item, scope, key)
