@@ -80,7 +80,9 @@ def gateway(cfg: StackConfig, port: int | None = None, **settings: str) -> Servi
     """The gateway on cfg.gateway_port, or another one on `port`; `settings` override GATEWAY_* variables,
     e.g. rate_limit_money="5/second"."""
     argv = [sys.executable, "-m", "uvicorn", "gateway.main:create_app", "--factory", "--host", cfg.host]
-    argv += ["--port", str(port or cfg.gateway_port), "--no-access-log"]
+    # Idle connections are closed by clients and proxies first (their timeouts are shorter), never by the
+    # gateway just as a client reuses one: uvicorn's 5 s default raced httpx's own 5 s keep-alive.
+    argv += ["--port", str(port or cfg.gateway_port), "--no-access-log", "--timeout-keep-alive", "75"]
     name = f"gateway-{port}" if port else "gateway"
     return Service(name, argv, _env_with(cfg, "GATEWAY", settings))
 

@@ -2,10 +2,12 @@
 
 import asyncio
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,9 +28,13 @@ UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login"
 
 
 @pytest.fixture(scope="session")
-def stack_cfg() -> Iterator[StackConfig]:
+def stack_cfg(request: pytest.FixtureRequest) -> Iterator[StackConfig]:
     cfg = ephemeral_config()
     yield cfg
+    if request.session.testsfailed:  # the services' logs tell what the failures cannot
+        kept = Path(tempfile.gettempdir()) / f"wallet-test-logs-{cfg.state_dir.name}"
+        shutil.copytree(cfg.logs_dir, kept, dirs_exist_ok=True)
+        print(f"\nservice logs of the failed session: {kept}")
     shutil.rmtree(cfg.state_dir, ignore_errors=True)
 
 
