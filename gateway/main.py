@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = access_tokens.from_settings(settings, http)
+    app.state.verified_tokens = access_tokens.VerifiedTokens(app.state.tokens)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage_url.get_secret_value(), settings.rate_limit_timeout_s
     )

@@ -16,7 +16,7 @@ CHALLENGE = 'Bearer realm="wallet"'
 
 
 def _verifier(request: Request) -> TokenVerifier:
-    return request.app.state.tokens  # type: ignore[no-any-return]
+    return request.app.state.verified_tokens  # type: ignore[no-any-return]
 
 
 def rate_limits(request: Request) -> RateLimits:

@@ -12,7 +12,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from gateway.access_tokens import InvalidToken, LocalIssuer, from_settings, new_private_key_pem
+from gateway.access_tokens import InvalidToken, LocalIssuer, VerifiedTokens, from_settings, new_private_key_pem
 from gateway.config import Settings
 
 SUBJECT = str(uuid.uuid4())
@@ -130,3 +130,27 @@ async def test_production_needs_a_signing_key_unless_an_issuer_is_trusted() -> N
     )
     async with httpx.AsyncClient() as http:
         assert type(from_settings(external, http)).__name__ == "ExternalIssuer"
+
+
+async def test_a_verified_token_is_remembered_until_it_expires() -> None:
+    tokens = issuer(clock_skew_s=0)
+    calls = 0
+
+    class Counting:
+        async def verify(self, token: str):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            return await tokens.verify(token)
+
+    verified = VerifiedTokens(Counting(), max_tokens=2)  # type: ignore[arg-type]
+    fresh = forged(tokens)
+    for _ in range(3):
+        assert (await verified.verify(fresh)).subject == SUBJECT
+    assert calls == 1
+    expiring = forged(tokens, exp=int(time.time()) + 1)
+    await verified.verify(expiring)
+    time.sleep(1.1)
+    with pytest.raises(InvalidToken):  # past exp: verified again (and refused), not served from memory
+        await verified.verify(expiring)
+    with pytest.raises(InvalidToken):
+        await verified.verify(tampered(fresh))  # another string: no shortcut

@@ -82,7 +82,7 @@ class NoRateLimits:
 def app_with(backend: object) -> FastAPI:
     app = create_app(SETTINGS)
     app.state.backends = SimpleNamespace(bank=backend, card_adapter=backend, analytics=backend)
-    app.state.tokens, app.state.rate_limits = AnyToken(), NoRateLimits()
+    app.state.verified_tokens, app.state.rate_limits = AnyToken(), NoRateLimits()
     app.dependency_overrides[get_settings] = lambda: SETTINGS
     return app
 
