@@ -1,4 +1,4 @@
-"""Wires the Bank: settings -> engine -> unit-of-work factory, and the password hasher."""
+"""Wires the Bank: settings -> engine -> unit-of-work factory; the transfer statement's pool; the password hasher."""
 
 from dataclasses import dataclass, field
 
@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import create_engine
 from bank.adapters.passwords import Argon2Passwords
+from bank.adapters.transfer_statement import PostgresTransfers
 from bank.adapters.unit_of_work import PostgresUnitOfWork
 from bank.config import Settings
 
@@ -14,14 +15,16 @@ from bank.config import Settings
 class Bank:
     engine: AsyncEngine
     settings: Settings
+    transfers: PostgresTransfers
     passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
 
     def uow(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
 
     async def close(self) -> None:
+        await self.transfers.close()
         await self.engine.dispose()
 
 
 def bootstrap(settings: Settings) -> Bank:
-    return Bank(engine=create_engine(settings), settings=settings)
+    return Bank(engine=create_engine(settings), settings=settings, transfers=PostgresTransfers(settings))

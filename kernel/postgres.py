@@ -50,18 +50,24 @@ def create_engine(settings: DatabaseSettings, application_name: str) -> AsyncEng
 
 
 def failure(exc: BaseException) -> Failure | None:
-    """What a driver failure means to the caller, or None when it is a bug to let through."""
+    """What a driver failure means to the caller, or None when it is a bug to let through. Takes SQLAlchemy's
+    wrapped errors and asyncpg's own (the Bank's transfer statement runs on asyncpg directly)."""
     if isinstance(exc, DBAPIError):
-        sqlstate = _sqlstate(exc)
-        if sqlstate in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED):
-            return Failure.CONFLICT
-        if sqlstate == LOCK_NOT_AVAILABLE:
-            return Failure.LOCK_TIMEOUT
         broken = isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
-        if sqlstate == QUERY_CANCELED or broken:
-            return Failure.UNAVAILABLE
-        return None
+        return _by_sqlstate(_sqlstate(exc)) or (Failure.UNAVAILABLE if broken else None)
+    if sqlstate := getattr(exc, "sqlstate", None):  # an asyncpg PostgresError: the server answered
+        return _by_sqlstate(sqlstate) or (Failure.UNAVAILABLE if sqlstate.startswith(("08", "57P")) else None)
     if isinstance(exc, OSError | TimeoutError | ConnectionError) or type(exc).__module__.startswith("asyncpg"):
+        return Failure.UNAVAILABLE
+    return None
+
+
+def _by_sqlstate(sqlstate: str | None) -> Failure | None:
+    if sqlstate in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED):
+        return Failure.CONFLICT
+    if sqlstate == LOCK_NOT_AVAILABLE:
+        return Failure.LOCK_TIMEOUT
+    if sqlstate == QUERY_CANCELED:
         return Failure.UNAVAILABLE
     return None
 

@@ -1,13 +1,96 @@
-"""`make bench`: starts a private stack on free ports, measures, prints numbers, stops the stack."""
+"""`make bench`: a private stack on free ports, every hop measured with a compiled load generator in one run, the
+ratios against pgbench printed, the figures written to loadtests/results/latest.json, CPU profiles beside them."""
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from loadtests import history, pipeline_lag, transfers
-from stack import system
-from stack.config import ephemeral_config
+from bank.seed import load_accounts
+from loadtests import history, pipeline_lag
+from loadtests import load_generators as generators
+from loadtests.load_generators import BENCH_ACCOUNTS, Result
+from loadtests.transfers import BENCH_USER, RICH, bench_user_headers
+from stack import processes, system
+from stack.config import StackConfig, ephemeral_config
+
+RESULTS = Path(__file__).parent / "results"
+PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
+
+
+@contextmanager
+def profiled(cfg: StackConfig, name: str, seconds: float) -> Iterator[None]:
+    """A py-spy flame graph of `name`'s process while the block runs: RESULTS/<name>.svg."""
+    pid = processes.running_pid(cfg, name)
+    argv = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200"]
+    argv += ["--nonblocking", "--format", "flamegraph", "-o", str(RESULTS / f"{name}.svg")]
+    spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        spy.wait(timeout=seconds + 30)
+
+
+def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Result | list]:
+    asyncio.run(load_accounts(cfg.database_url, [(uuid.UUID(a), RICH, "RUB") for a in BENCH_ACCOUNTS], BENCH_USER.id))
+    token = asyncio.run(bench_user_headers(cfg))["Authorization"].removeprefix("Bearer ")
+    url = f"http://{cfg.host}:{cfg.gateway_port}"
+    subject = str(BENCH_USER.id)
+    runs: dict[str, Result | list] = {}
+    # Lag first, while the pipeline has no backlog from the throughput runs.
+    runs["lag"] = asyncio.run(pipeline_lag.transfer_to_history_lag(cfg, rate_per_s=200, seconds=20))
+    runs["pgbench"] = generators.pgbench(cfg, concurrency, seconds)
+    with profiled(cfg, "bank", seconds):
+        runs["bank"] = generators.ghz(f"bank TransferMoney (c={concurrency})", cfg, subject, concurrency, seconds)
+    with profiled(cfg, "gateway", seconds):
+        runs["gateway"] = generators.wrk(
+            f"gateway POST /transfers (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds
+        )
+    runs["hot"] = generators.wrk(
+        f"one hot sender (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds, BENCH_ACCOUNTS[0]
+    )
+    runs["gateway_64"] = generators.wrk("gateway POST /transfers (c=64)", url, token, BENCH_ACCOUNTS, 64, seconds)
+    runs["history"] = asyncio.run(history.get_operations_latency(cfg))
+    return runs
+
+
+def report(runs: dict, concurrency: int) -> dict[str, float]:
+    pg, bank, gateway, hot, lag = (runs[k] for k in ("pgbench", "bank", "gateway", "hot", "lag"))
+    history_p99 = max(run.percentile(99) for run in runs["history"] if "page" in run.name)
+    figures = {
+        "concurrency": concurrency,
+        "pgbench_tps": round(pg.rate, 1),
+        "bank_tps": round(bank.rate, 1),
+        "bank_ratio": round(bank.rate / pg.rate, 3),
+        "bank_p99_ms": round(bank.p99_ms, 2),
+        "gateway_tps": round(gateway.rate, 1),
+        "gateway_ratio": round(gateway.rate / pg.rate, 3),
+        "gateway_p50_ms": round(gateway.p50_ms, 2),
+        "gateway_p99_ms": round(gateway.p99_ms, 2),
+        "gateway_errors": gateway.errors,
+        "gateway_64_tps": round(runs["gateway_64"].rate, 1),
+        "gateway_64_p99_ms": round(runs["gateway_64"].p99_ms, 2),
+        "hot_account_tps": round(hot.rate, 1),
+        "lag_p50_ms": round(lag.percentile(50), 1),
+        "lag_p99_ms": round(lag.percentile(99), 1),
+        "history_p99_ms": round(history_p99, 2),
+    }
+    lines = [
+        *(runs[k].line() for k in ("pgbench", "bank", "gateway", "gateway_64", "hot")),
+        f"{'ratio bank / pgbench':40} {figures['bank_ratio']:9.3f}   (target >= 0.5)",
+        f"{'ratio gateway / pgbench':40} {figures['gateway_ratio']:9.3f}   (target >= 0.25, p99 <= 50 ms)",
+        f"{'one hot sender':40} {figures['hot_account_tps']:9.1f} /s (target >= 500)",
+        lag.line() + "   (target p99 <= 1000 ms)",
+        history.summary(runs["history"]) + "\n   (target p99 <= 15 ms at 1,000,000 operations)",
+    ]
+    print("\n".join(lines))
+    return figures
 
 
 def main() -> None:
@@ -15,18 +98,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
     cfg = ephemeral_config()
     # One user sends every benchmark transfer: its per-user limit must not be what is measured.
     os.environ["GATEWAY_RATE_LIMIT_MONEY"] = "1000000/second"
     try:
         system.up(cfg)
         print(f"stack up in {cfg.state_dir}; concurrency {args.concurrency}, {args.seconds:.0f}s per run, 2 cores\n")
-        # Lag first, while the pipeline has no backlog from the throughput run.
-        print(asyncio.run(pipeline_lag.transfer_to_history_lag(cfg)).line() + "\n")
-        app = asyncio.run(transfers.gateway_transfers(cfg, args.concurrency, args.seconds))
-        baseline = transfers.pgbench(cfg, args.concurrency, args.seconds)
-        print(transfers.summary(app, baseline))
-        print("\n" + history.summary(asyncio.run(history.get_operations_latency(cfg))))
+        figures = report(measure(cfg, args.concurrency, args.seconds), args.concurrency)
+        (RESULTS / "latest.json").write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nfigures in {RESULTS / 'latest.json'}; flame graphs {RESULTS / 'bank.svg'}, {RESULTS / 'gateway.svg'}")
     finally:
         system.down(cfg)
         shutil.rmtree(cfg.state_dir, ignore_errors=True)

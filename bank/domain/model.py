@@ -138,21 +138,32 @@ class Transfer:
     created_at: datetime = field(default_factory=now)
 
 
-def transfer(sender: Account, recipient: Account, request: TransferRequest) -> Transfer:
-    """Move `request.amount` from sender to recipient, or raise without changing either."""
-    for account in (sender, recipient):
-        account.require_currency(request.currency, "transfer")
-    sender.withdraw(request.amount)
-    recipient.deposit(request.amount)
+def new_transfer(request: TransferRequest) -> Transfer:
+    """The transfer `request` asks for, with its id and time, before any account is touched."""
     return Transfer(
-        from_account_id=sender.id,
-        to_account_id=recipient.id,
+        from_account_id=request.from_account_id,
+        to_account_id=request.to_account_id,
         amount=request.amount,
         currency=request.currency,
         description=request.description,
         idempotency_key=request.idempotency_key,
         request_fingerprint=request.fingerprint,
     )
+
+
+def move(transfer: Transfer, sender: Account, recipient: Account) -> None:
+    """Move `transfer.amount` from sender to recipient, or raise (the rule it breaks) without changing either."""
+    for account in (sender, recipient):
+        account.require_currency(transfer.currency, "transfer")
+    sender.withdraw(transfer.amount)
+    recipient.deposit(transfer.amount)
+
+
+def transfer(sender: Account, recipient: Account, request: TransferRequest) -> Transfer:
+    """Move `request.amount` from sender to recipient, or raise without changing either."""
+    made = new_transfer(request)
+    move(made, sender, recipient)
+    return made
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 request.description,
                 request.idempotency_key,
             )
-            result = await transfer_service.transfer_money(self.bank.uow, command, _required_caller(context))
+            result = await transfer_service.transfer_money(self.bank.transfers, command, _required_caller(context))
             return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
 
         return await _answer(context, work)

@@ -1,12 +1,14 @@
-"""Use case: move money between two accounts, exactly once per idempotency key."""
+"""Use case: move money between two accounts, exactly once per idempotency key, only by the sender's owner."""
 
+import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from bank.domain import events, model
-from bank.domain.errors import AccountNotFound, IdempotencyKeyReused, RecipientNotFound
+from bank.domain.errors import AccountNotFound, ConcurrencyConflict, IdempotencyKeyReused, RecipientNotFound
+from bank.domain.events import OutboxEvent
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
-from bank.service_layer.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -15,37 +17,51 @@ class TransferResult:
     replayed: bool
 
 
-async def transfer_money(
-    uow_factory: UnitOfWorkFactory, request: model.TransferRequest, caller: Caller
-) -> TransferResult:
+@dataclass(frozen=True)
+class TransferAttempt:
+    """What one attempt did: the transfer made (balances, transfer and outbox row committed together), or nothing,
+    with the accounts as it locked them and the transfer already made under the idempotency key, if any."""
+
+    done: bool
+    accounts: dict[uuid.UUID, model.Account]
+    earlier: model.Transfer | None = None
+
+
+class TransferWriter(Protocol):
+    async def try_transfer(self, transfer: model.Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt:
+        """Make `transfer` if the sender is `owner`'s, both accounts hold its currency, the sender has the amount
+        and its key is unused; all or nothing."""
+
+    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> model.Transfer | None: ...
+
+
+async def transfer_money(writer: TransferWriter, request: model.TransferRequest, caller: Caller) -> TransferResult:
     """Only the sender's owner may move its money; to anyone else the sender does not exist."""
     caller.require_customer()
-    return await retry_conflicts(lambda: _transfer_once(uow_factory, request, caller))
+    return await retry_conflicts(lambda: _transfer_once(writer, request, caller))
 
 
-async def _transfer_once(
-    uow_factory: UnitOfWorkFactory, request: model.TransferRequest, caller: Caller
-) -> TransferResult:
-    async with uow_factory() as uow:
-        if request.idempotency_key:
-            await uow.lock_idempotency_key(f"transfer:{request.from_account_id}", request.idempotency_key)
-            earlier = await uow.find_transfer(request.from_account_id, request.idempotency_key)
-            if earlier:
-                _require_owner(caller, await uow.get_account(request.from_account_id), request)
-                if earlier.request_fingerprint != request.fingerprint:
-                    raise IdempotencyKeyReused("this idempotency key was used for a different transfer")
-                return TransferResult(earlier, replayed=True)
-        accounts = await uow.lock_accounts([request.from_account_id, request.to_account_id])
-        _require_owner(caller, accounts.get(request.from_account_id), request)
-        if request.to_account_id not in accounts:
-            raise RecipientNotFound(f"recipient account {request.to_account_id} does not exist")
-        sender, recipient = accounts[request.from_account_id], accounts[request.to_account_id]
-        transfer = model.transfer(sender, recipient, request)
-        await uow.save_accounts([sender, recipient])
-        await uow.add_transfer(transfer)
-        await uow.add_event(events.transfer_completed(transfer))
-        await uow.commit()
+async def _transfer_once(writer: TransferWriter, request: model.TransferRequest, caller: Caller) -> TransferResult:
+    transfer = model.new_transfer(request)
+    attempt = await writer.try_transfer(transfer, events.transfer_completed(transfer), caller.subject)
+    if attempt.done:
         return TransferResult(transfer, replayed=False)
+    # Refused: the domain's rules, applied to what the attempt saw, name the reason.
+    sender = attempt.accounts.get(request.from_account_id)
+    _require_owner(caller, sender, request)
+    earlier = attempt.earlier
+    if earlier is None and request.idempotency_key:  # taken by a concurrent request while this one waited
+        earlier = await writer.find_transfer(request.from_account_id, request.idempotency_key)
+    if earlier:
+        if earlier.request_fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused("this idempotency key was used for a different transfer")
+        return TransferResult(earlier, replayed=True)
+    recipient = attempt.accounts.get(request.to_account_id)
+    if recipient is None:
+        raise RecipientNotFound(f"recipient account {request.to_account_id} does not exist")
+    assert sender is not None
+    model.move(transfer, sender, recipient)  # raises the rule the attempt refused on
+    raise ConcurrencyConflict("the transfer was refused although every rule held; retrying")
 
 
 def _require_owner(caller: Caller, sender: model.Account | None, request: model.TransferRequest) -> None:

@@ -34,7 +34,7 @@ async def outbox_for(engine: AsyncEngine, transfer_id: uuid.UUID) -> list[dict]:
 
 async def test_transfer_commits_balances_transfer_and_outbox_together(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
-    result = await transfer_service.transfer_money(bank.uow, request(a, b, "30.05"), TESTER_CALLER)
+    result = await transfer_service.transfer_money(bank.transfers, request(a, b, "30.05"), TESTER_CALLER)
     assert await balances(engine, [a, b]) == {a: Decimal("69.95"), b: Decimal("30.05")}
     [event] = await outbox_for(engine, result.transfer.id)
     assert event["type"] == "TransferCompleted" and event["aggregateid"] == str(a)
@@ -46,9 +46,9 @@ async def test_transfer_commits_balances_transfer_and_outbox_together(bank: Bank
 async def test_rejected_transfer_writes_nothing(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "10.00", "0.00")
     with pytest.raises(errors.InsufficientFunds):
-        await transfer_service.transfer_money(bank.uow, request(a, b, "10.01"), TESTER_CALLER)
+        await transfer_service.transfer_money(bank.transfers, request(a, b, "10.01"), TESTER_CALLER)
     with pytest.raises(errors.RecipientNotFound):
-        await transfer_service.transfer_money(bank.uow, request(a, uuid.uuid4()), TESTER_CALLER)
+        await transfer_service.transfer_money(bank.transfers, request(a, uuid.uuid4()), TESTER_CALLER)
     async with engine.connect() as conn:
         count = await conn.scalar(text("SELECT count(*) FROM transfers WHERE from_account_id = :a"), {"a": a})
     assert count == 0 and await balances(engine, [a, b]) == {a: Decimal("10.00"), b: Decimal("0.00")}
@@ -58,7 +58,7 @@ async def test_currency_mismatch_is_rejected(bank: Bank, engine: AsyncEngine) ->
     [a] = await create_accounts(engine, "10.00")
     [usd] = await create_accounts(engine, "10.00", currency="USD")
     with pytest.raises(errors.CurrencyMismatch):
-        await transfer_service.transfer_money(bank.uow, request(a, usd, "1.00"), TESTER_CALLER)
+        await transfer_service.transfer_money(bank.transfers, request(a, usd, "1.00"), TESTER_CALLER)
 
 
 async def test_database_refuses_a_negative_balance(engine: AsyncEngine) -> None:
@@ -72,7 +72,7 @@ async def test_concurrent_duplicates_have_exactly_one_effect(bank: Bank, engine:
     a, b = await create_accounts(engine, "100.00", "0.00")
     results = await asyncio.gather(
         *(
-            transfer_service.transfer_money(bank.uow, request(a, b, "7.00", key="same"), TESTER_CALLER)
+            transfer_service.transfer_money(bank.transfers, request(a, b, "7.00", key="same"), TESTER_CALLER)
             for _ in range(10)
         )
     )
@@ -89,10 +89,10 @@ async def test_key_held_by_a_running_request_is_reported_in_flight(engine: Async
     impatient = bootstrap(Settings(database_url=database.database_url, idempotency_wait_ms=200))
     a, b = await create_accounts(engine, "100.00", "0.00")
     try:
-        async with impatient.uow() as holder:
-            await holder.lock_idempotency_key(f"transfer:{a}", "busy")
+        async with engine.begin() as running:  # a request with the key, mid-transaction: the sender locked
+            await running.execute(text("SELECT 1 FROM accounts WHERE id = :a FOR UPDATE"), {"a": a})
             with pytest.raises(errors.IdempotencyKeyInFlight):
-                await transfer_service.transfer_money(impatient.uow, request(a, b, key="busy"), TESTER_CALLER)
+                await transfer_service.transfer_money(impatient.transfers, request(a, b, key="busy"), TESTER_CALLER)
     finally:
         await impatient.close()
 
@@ -100,7 +100,7 @@ async def test_key_held_by_a_running_request_is_reported_in_flight(engine: Async
 async def test_concurrent_spending_never_overdraws(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
     outcomes = await asyncio.gather(
-        *(transfer_service.transfer_money(bank.uow, request(a, b, "10.00"), TESTER_CALLER) for _ in range(30)),
+        *(transfer_service.transfer_money(bank.transfers, request(a, b, "10.00"), TESTER_CALLER) for _ in range(30)),
         return_exceptions=True,
     )
     assert sum(isinstance(o, transfer_service.TransferResult) for o in outcomes) == 10
@@ -111,7 +111,7 @@ async def test_concurrent_spending_never_overdraws(bank: Bank, engine: AsyncEngi
 async def test_opposite_transfers_do_not_deadlock(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await create_accounts(engine, "1000.00", "1000.00")
     work = [
-        transfer_service.transfer_money(bank.uow, request(x, y, "1.00"), TESTER_CALLER)
+        transfer_service.transfer_money(bank.transfers, request(x, y, "1.00"), TESTER_CALLER)
         for _ in range(25)
         for x, y in ((a, b), (b, a))
     ]
@@ -141,8 +141,8 @@ async def test_outbox_retention_deletes_only_old_rows(bank: Bank, engine: AsyncE
     from bank.adapters import outbox_retention
 
     a, b = await create_accounts(engine, "100.00", "0.00")
-    old = await transfer_service.transfer_money(bank.uow, request(a, b, "1.00"), TESTER_CALLER)
-    new = await transfer_service.transfer_money(bank.uow, request(a, b, "2.00"), TESTER_CALLER)
+    old = await transfer_service.transfer_money(bank.transfers, request(a, b, "1.00"), TESTER_CALLER)
+    new = await transfer_service.transfer_money(bank.transfers, request(a, b, "2.00"), TESTER_CALLER)
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE outbox SET created_at = now() - interval '8 days' WHERE payload->>'transfer_id' = :t"),

@@ -5,9 +5,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Self
 
+from bank.domain import model
+from bank.domain.errors import BankError
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
 from bank.domain.users import User
+from bank.service_layer.transfer_service import TransferAttempt
 
 
 class FakeStore:
@@ -82,3 +85,33 @@ class FakeUnitOfWork:
 
     async def get_user(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.store.users.get(user_id))
+
+
+class FakeTransfers:
+    """The transfer statement's contract over the in-memory store: all or nothing, what it saw when it refused."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def try_transfer(self, transfer: Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt:
+        ids = (transfer.from_account_id, transfer.to_account_id)
+        seen = {i: copy.deepcopy(self.store.accounts[i]) for i in ids if i in self.store.accounts}
+        earlier = await self.find_transfer(transfer.from_account_id, transfer.idempotency_key or "")
+        sender, recipient = (copy.deepcopy(seen.get(i)) for i in ids)
+        if earlier or sender is None or recipient is None or sender.owner_id != owner:
+            return TransferAttempt(False, seen, earlier)
+        try:
+            model.move(transfer, sender, recipient)
+        except BankError:
+            return TransferAttempt(False, seen)
+        self.store.accounts.update({sender.id: sender, recipient.id: recipient})
+        self.store.transfers.append(transfer)
+        self.store.events.append(event)
+        return TransferAttempt(True, seen)
+
+    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
+        if not key:
+            return None
+        return next(
+            (t for t in self.store.transfers if t.from_account_id == from_account_id and t.idempotency_key == key), None
+        )

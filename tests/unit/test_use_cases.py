@@ -9,7 +9,7 @@ from bank.domain import errors, model
 from bank.domain.users import Caller, Role
 from bank.service_layer import balance_service, deposit_service, transfer_service
 from bank.service_layer.retry import retry_conflicts
-from tests.unit.fake_unit_of_work import FakeStore, FakeUnitOfWork
+from tests.unit.fake_unit_of_work import FakeStore, FakeTransfers, FakeUnitOfWork
 
 OWNER = Caller(subject=uuid.uuid4(), role=Role.CUSTOMER)
 STRANGER = Caller(subject=uuid.uuid4(), role=Role.CUSTOMER)
@@ -37,7 +37,7 @@ def transfer_request(a: uuid.UUID, b: uuid.UUID, amount: str = "10.00", key: str
 
 async def test_transfer_writes_balances_transfer_and_one_event() -> None:
     store, (a, b) = make_store("100.00", "0.00")
-    result = await transfer_service.transfer_money(factory(store), transfer_request(a, b), OWNER)
+    result = await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b), OWNER)
     assert not result.replayed
     assert store.accounts[a].balance == Decimal("90.00") and store.accounts[b].balance == Decimal("10.00")
     assert store.transfers == [result.transfer]
@@ -50,7 +50,7 @@ async def test_transfer_writes_balances_transfer_and_one_event() -> None:
 async def test_failed_transfer_leaves_no_trace() -> None:
     store, (a, b) = make_store("5.00", "0.00")
     with pytest.raises(errors.InsufficientFunds):
-        await transfer_service.transfer_money(factory(store), transfer_request(a, b), OWNER)
+        await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b), OWNER)
     assert store.accounts[a].balance == Decimal("5.00") and not store.transfers and not store.events
 
 
@@ -61,23 +61,23 @@ async def test_unknown_accounts(missing: str) -> None:
     request = transfer_request(ghost, a) if missing == "sender" else transfer_request(a, ghost)
     expected = errors.AccountNotFound if missing == "sender" else errors.RecipientNotFound
     with pytest.raises(expected) as raised:
-        await transfer_service.transfer_money(factory(store), request, OWNER)
+        await transfer_service.transfer_money(FakeTransfers(store), request, OWNER)
     assert type(raised.value) is expected
 
 
 async def test_same_key_same_request_replays_without_second_effect() -> None:
     store, (a, b) = make_store("100.00", "0.00")
-    first = await transfer_service.transfer_money(factory(store), transfer_request(a, b, key="k"), OWNER)
-    again = await transfer_service.transfer_money(factory(store), transfer_request(a, b, key="k"), OWNER)
+    first = await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), OWNER)
+    again = await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), OWNER)
     assert again.replayed and again.transfer.id == first.transfer.id
     assert store.accounts[a].balance == Decimal("90.00") and len(store.events) == 1
 
 
 async def test_same_key_different_request_is_rejected() -> None:
     store, (a, b) = make_store("100.00", "0.00")
-    await transfer_service.transfer_money(factory(store), transfer_request(a, b, key="k"), OWNER)
+    await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), OWNER)
     with pytest.raises(errors.IdempotencyKeyReused):
-        await transfer_service.transfer_money(factory(store), transfer_request(a, b, "11.00", key="k"), OWNER)
+        await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, "11.00", key="k"), OWNER)
 
 
 async def test_deposit_is_once_per_payment_id() -> None:
@@ -116,29 +116,29 @@ async def test_only_the_owner_an_auditor_or_a_service_reads_a_balance() -> None:
 async def test_a_stranger_cannot_move_the_money_and_learns_nothing() -> None:
     store, (a, b) = make_store("100.00", "0.00")
     with pytest.raises(errors.AccountNotFound) as raised:
-        await transfer_service.transfer_money(factory(store), transfer_request(a, b), STRANGER)
+        await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b), STRANGER)
     assert type(raised.value) is errors.AccountNotFound and str(raised.value) == f"account {a} does not exist"
     assert store.accounts[a].balance == Decimal("100.00") and not store.events
 
 
 async def test_a_stranger_cannot_replay_an_owners_idempotency_key() -> None:
     store, (a, b) = make_store("100.00", "0.00")
-    await transfer_service.transfer_money(factory(store), transfer_request(a, b, key="k"), OWNER)
+    await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), OWNER)
     with pytest.raises(errors.AccountNotFound):
-        await transfer_service.transfer_money(factory(store), transfer_request(a, b, key="k"), STRANGER)
+        await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), STRANGER)
 
 
 async def test_an_auditor_moves_no_money() -> None:
     store, (a, b) = make_store("100.00", "0.00")
     with pytest.raises(errors.Forbidden):
-        await transfer_service.transfer_money(factory(store), transfer_request(a, b), AUDITOR)
+        await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b), AUDITOR)
 
 
 async def test_anyone_may_receive() -> None:
     store, (a,) = make_store("100.00")
     someone_else = model.Account(id=uuid.uuid4(), balance=Decimal(0), currency="RUB", updated_at=model.now())
     store.accounts[someone_else.id] = someone_else
-    await transfer_service.transfer_money(factory(store), transfer_request(a, someone_else.id), OWNER)
+    await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, someone_else.id), OWNER)
     assert store.accounts[someone_else.id].balance == Decimal("10.00")
 
 

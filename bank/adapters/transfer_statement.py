@@ -1,0 +1,161 @@
+"""A transfer as one SQL statement over asyncpg: lock both accounts, check, move the money, record the transfer and its
+outbox row, in a single round trip and a single (implicit) transaction. When it refuses, it says what it saw, and
+the domain's rules name the reason (bank.service_layer.transfer_service)."""
+
+import asyncio
+import json
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from bank.config import Settings
+from bank.domain.errors import BankError, ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight
+from bank.domain.events import OutboxEvent
+from bank.domain.model import Account, Transfer
+from bank.service_layer.transfer_service import TransferAttempt
+from kernel import postgres
+
+# The guard (`ok`) is the domain's rules as SQL: the sender exists and is the caller's, both accounts hold the
+# currency, the sender has the amount, and no transfer of this sender has this idempotency key. Rows are locked in
+# id order (no deadlock between opposite transfers). A key taken meanwhile by a concurrent request makes the insert
+# do nothing, and with it everything that depends on it. Each modifying part sees the locked rows' latest versions
+# (READ COMMITTED re-checks a row another transaction changed), and CHECK (balance >= 0) stays the last word.
+TRANSFER = """
+WITH locked AS (
+    SELECT id, balance, currency, owner_id, updated_at, version FROM accounts
+    WHERE id = ANY(ARRAY[$2::uuid, $3::uuid]) ORDER BY id FOR UPDATE
+), earlier AS (
+    SELECT id, from_account_id, to_account_id, amount, currency, description, status, idempotency_key,
+           request_fingerprint, created_at
+    FROM transfers WHERE $7::text IS NOT NULL AND from_account_id = $2::uuid AND idempotency_key = $7::text
+), ok AS (
+    SELECT 1 FROM locked s, locked r
+    WHERE s.id = $2::uuid AND r.id = $3::uuid AND s.owner_id = $10::uuid
+      AND s.currency = $5::text AND r.currency = $5::text AND s.balance >= $4::numeric
+      AND NOT EXISTS (SELECT 1 FROM earlier)
+), made AS (
+    INSERT INTO transfers (id, from_account_id, to_account_id, amount, currency, description, status,
+                           idempotency_key, request_fingerprint, created_at)
+    SELECT $1::uuid, $2::uuid, $3::uuid, $4::numeric, $5::text, $6::text, 'completed', $7::text, $8::text,
+           $9::timestamptz
+    WHERE EXISTS (SELECT 1 FROM ok)
+    ON CONFLICT ON CONSTRAINT transfers_idempotency_key DO NOTHING
+    RETURNING id
+), moved AS (
+    UPDATE accounts a SET balance = a.balance + d.delta, version = a.version + 1, updated_at = $9::timestamptz
+    FROM (VALUES ($2::uuid, -$4::numeric), ($3::uuid, $4::numeric)) AS d(id, delta)
+    WHERE a.id = d.id AND EXISTS (SELECT 1 FROM made)
+    RETURNING a.id
+), published AS (
+    INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, created_at)
+    SELECT $11::uuid, $12::text, $13::text, $14::text, $15::jsonb, now() WHERE EXISTS (SELECT 1 FROM made)
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM made) = 1 AND (SELECT count(*) FROM moved) = 2
+           AND (SELECT count(*) FROM published) = 1 AS done,
+       (SELECT json_agg(locked) FROM locked) AS accounts,
+       (SELECT row_to_json(earlier) FROM earlier) AS earlier
+"""
+FIND_TRANSFER = """
+SELECT id, from_account_id, to_account_id, amount, currency, description, status, idempotency_key,
+       request_fingerprint, created_at
+FROM transfers WHERE from_account_id = $1 AND idempotency_key = $2
+"""
+translate = postgres.translator(BankError, ConcurrencyConflict, IdempotencyKeyInFlight, DatabaseUnavailable)
+
+
+class PostgresTransfers:
+    """The hot path's own asyncpg pool: prepared statements, no ORM, no reset query on release."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def try_transfer(self, transfer: Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt:
+        t = transfer
+        row = await self._fetchrow(
+            TRANSFER,
+            t.id, t.from_account_id, t.to_account_id, t.amount, t.currency, t.description, t.idempotency_key,
+            t.request_fingerprint, t.created_at, owner,
+            event.id, event.aggregatetype, event.aggregateid, event.type, json.dumps(event.payload),
+        )  # fmt: skip
+        assert row is not None
+        accounts = [_account(a) for a in _json(row["accounts"]) or []]
+        earlier = _transfer(_json(row["earlier"])) if row["earlier"] else None
+        return TransferAttempt(done=row["done"], accounts={a.id: a for a in accounts}, earlier=earlier)
+
+    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
+        row = await self._fetchrow(FIND_TRANSFER, from_account_id, key)
+        return Transfer(**dict(row)) if row else None
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        try:
+            pool = self._pool or await self._open()
+            return await pool.fetchrow(query, *args)
+        except Exception as error:
+            raise (translate(error) or error) from error
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                s = self._settings
+                self._pool = await asyncpg.create_pool(
+                    s.database_url.get_secret_value().replace("postgresql+asyncpg://", "postgresql://", 1),
+                    min_size=1,
+                    max_size=s.db_pool_size,
+                    timeout=s.db_connect_timeout_s,
+                    reset=_keep_session,
+                    server_settings={
+                        "application_name": "wallet-bank-transfers",
+                        "statement_timeout": str(s.statement_timeout_ms),
+                        # A request waits this long for another holding its idempotency key (or its accounts).
+                        "lock_timeout": str(s.idempotency_wait_ms),
+                    },
+                )
+        return self._pool
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Released connections keep their session: the statements here leave nothing behind to reset."""
+
+
+def _json(text: str | None) -> Any:
+    return json.loads(text, parse_float=Decimal) if text else None  # money stays exact
+
+
+def _account(row: dict[str, Any]) -> Account:
+    return Account(
+        id=uuid.UUID(row["id"]),
+        balance=Decimal(row["balance"]),
+        currency=row["currency"],
+        updated_at=_timestamp(row["updated_at"]),
+        version=row["version"],
+        owner_id=uuid.UUID(row["owner_id"]) if row["owner_id"] else None,
+    )
+
+
+def _transfer(row: dict[str, Any]) -> Transfer:
+    return Transfer(
+        id=uuid.UUID(row["id"]),
+        from_account_id=uuid.UUID(row["from_account_id"]),
+        to_account_id=uuid.UUID(row["to_account_id"]),
+        amount=Decimal(row["amount"]),
+        currency=row["currency"],
+        description=row["description"],
+        status=row["status"],
+        idempotency_key=row["idempotency_key"],
+        request_fingerprint=row["request_fingerprint"],
+        created_at=_timestamp(row["created_at"]),
+    )
+
+
+def _timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text)
