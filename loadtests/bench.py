@@ -38,8 +38,8 @@ def profiled(cfg: StackConfig, name: str, seconds: float) -> Iterator[None]:
 
 
 def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Result | list]:
+    token = asyncio.run(bench_user_headers(cfg))["Authorization"].removeprefix("Bearer ")  # creates the user
     asyncio.run(load_accounts(cfg.database_url, [(uuid.UUID(a), RICH, "RUB") for a in BENCH_ACCOUNTS], BENCH_USER.id))
-    token = asyncio.run(bench_user_headers(cfg))["Authorization"].removeprefix("Bearer ")
     url = f"http://{cfg.host}:{cfg.gateway_port}"
     subject = str(BENCH_USER.id)
     runs: dict[str, Result | list] = {}

@@ -9,10 +9,6 @@ for id in string.gmatch(os.getenv("WALLET_ACCOUNTS"), "[^,]+") do
 end
 local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
 
-function setup(thread)
-  thread:set("id", thread)
-end
-
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 end
