@@ -164,3 +164,25 @@ async def test_concurrent_registrations_of_one_name_make_one_user(bank: Bank) ->
     assert user.id == made[0].user.id and user.password_hash and user.password_hash.startswith("$argon2id$")
     shown = await user_service.get_user(bank.uow, Caller(user.id, Role.CUSTOMER))
     assert [(a.balance, a.owner_id) for a in shown.accounts] == [(Decimal("0.00"), user.id)]
+
+
+async def test_crossing_transfers_of_random_amounts_only_succeed_or_lack_funds(bank: Bank, engine: AsyncEngine) -> None:
+    """Many senders that are also recipients, amounts near the balances: every outcome is a transfer or
+    InsufficientFunds (a balance changed under a check is decided again, never a 5xx), and money is conserved."""
+    import random
+
+    ids = await create_accounts(engine, *["50.00"] * 6)
+    rng = random.Random(7)
+    pairs = [rng.sample(ids, 2) for _ in range(240)]
+    amounts = [f"{rng.randint(100, 4000) / 100:.2f}" for _ in pairs]
+    outcomes = await asyncio.gather(
+        *(
+            transfer_service.transfer_money(bank.transfers, request(x, y, amount), TESTER_CALLER)
+            for (x, y), amount in zip(pairs, amounts, strict=True)
+        ),
+        return_exceptions=True,
+    )
+    unexpected = [o for o in outcomes if not isinstance(o, transfer_service.TransferResult | errors.InsufficientFunds)]
+    assert not unexpected, unexpected[:3]
+    final = await balances(engine, ids)
+    assert sum(final.values()) == Decimal("300.00") and min(final.values()) >= 0
