@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # package:minimum line coverage enforced by `make test`
 COVERAGE_FLOORS := bank:80 card_adapter:80 analytics:90
 
-.PHONY: up down status install gen test bench lint clean
+.PHONY: up down status install gen test bench loadtest lint clean
 
 up: install
 	$(RUN) python -m stack up
@@ -36,6 +36,13 @@ test: install
 
 bench: install
 	$(RUN) python -m loadtests.bench
+
+# Locust journeys against the running stack (`make up` first), headless; the web UI: `uv run locust -f loadtests/locustfile.py`
+LOADTEST_USERS ?= 10
+LOADTEST_TIME ?= 30s
+loadtest: install
+	$(RUN) locust -f loadtests/locustfile.py --headless -u $(LOADTEST_USERS) -r $(LOADTEST_USERS) \
+	  -t $(LOADTEST_TIME) --host http://127.0.0.1:8000 --only-summary
 
 lint: install
 	$(RUN) ruff check .
