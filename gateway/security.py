@@ -69,7 +69,6 @@ def client_address(request: Request) -> str:
 
 
 User = Annotated[Principal, Depends(authenticated)]
-Customer = Annotated[Principal, Depends(customer)]
 MoneyMover = Annotated[Principal, Depends(money_mover)]
 RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
 ClientAddress = Annotated[str, Depends(client_address)]

@@ -9,9 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import translate
-from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, TransferRow, UserRow
+from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, UserRow
 from bank.domain.events import OutboxEvent
-from bank.domain.model import Account, Deposit, Transfer
+from bank.domain.model import Account, Deposit
 from bank.domain.users import Role, User
 from kernel.postgres import PostgresTransaction
 
@@ -21,7 +21,6 @@ _SAVE_ACCOUNTS = text(
     "FROM unnest(CAST(:ids AS uuid[]), CAST(:balances AS numeric[]), CAST(:versions AS integer[]), "
     "CAST(:updated AS timestamptz[])) AS v(id, balance, version, updated_at) WHERE a.id = v.id"
 )
-transfers = TransferRow.__table__
 deposits = DepositRow.__table__
 outbox = OutboxRow.__table__
 users = UserRow.__table__
@@ -53,16 +52,6 @@ class PostgresUnitOfWork(PostgresTransaction):
                 "updated": [a.updated_at for a in rows],
             },
         )
-
-    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
-        query = select(transfers).where(
-            transfers.c.from_account_id == from_account_id, transfers.c.idempotency_key == key
-        )
-        row = (await self.conn.execute(query)).mappings().first()
-        return Transfer(**row) if row else None
-
-    async def add_transfer(self, transfer: Transfer) -> None:
-        await self.conn.execute(insert(transfers).values(**vars(transfer)))
 
     async def find_deposit(self, payment_id: str) -> Deposit | None:
         row = (await self.conn.execute(select(deposits).where(deposits.c.payment_id == payment_id))).mappings().first()

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from bank.domain.events import OutboxEvent
-from bank.domain.model import Account, Deposit, Transfer
+from bank.domain.model import Account, Deposit
 from bank.domain.users import User
 from kernel.transaction import Transaction
 
@@ -19,10 +19,6 @@ class UnitOfWork(Transaction, Protocol):
     async def get_account(self, account_id: uuid.UUID) -> Account | None: ...
 
     async def save_accounts(self, accounts: Iterable[Account]) -> None: ...
-
-    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None: ...
-
-    async def add_transfer(self, transfer: Transfer) -> None: ...
 
     async def find_deposit(self, payment_id: str) -> Deposit | None: ...
 

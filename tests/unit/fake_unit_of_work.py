@@ -51,14 +51,6 @@ class FakeUnitOfWork:
         for account in accounts:
             self.store.accounts[account.id] = copy.deepcopy(account)
 
-    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
-        return next(
-            (t for t in self.store.transfers if t.from_account_id == from_account_id and t.idempotency_key == key), None
-        )
-
-    async def add_transfer(self, transfer: Transfer) -> None:
-        self.store.transfers.append(transfer)
-
     async def find_deposit(self, payment_id: str) -> Deposit | None:
         return next((d for d in self.store.deposits if d.payment_id == payment_id), None)
 
