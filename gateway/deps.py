@@ -1,4 +1,5 @@
-"""FastAPI dependencies as Annotated aliases, so routes name what they need."""
+"""FastAPI dependencies as Annotated aliases, so routes name what they need. Each is `async def` even when it
+awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request for a lookup."""
 
 from typing import Annotated
 from uuid import UUID
@@ -12,24 +13,24 @@ from gateway.card_adapter_client import CardAdapterClient
 from gateway.config import Settings
 
 
-def _backends(request: Request) -> Backends:
+async def _backends(request: Request) -> Backends:
     return request.app.state.backends  # type: ignore[no-any-return]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     """The settings the app was created with (not a fresh read of the environment)."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _bank(backends: Annotated[Backends, Depends(_backends)]) -> BankClient:
+async def _bank(backends: Annotated[Backends, Depends(_backends)]) -> BankClient:
     return backends.bank
 
 
-def _card_adapter(backends: Annotated[Backends, Depends(_backends)]) -> CardAdapterClient:
+async def _card_adapter(backends: Annotated[Backends, Depends(_backends)]) -> CardAdapterClient:
     return backends.card_adapter
 
 
-def _analytics(backends: Annotated[Backends, Depends(_backends)]) -> AnalyticsClient:
+async def _analytics(backends: Annotated[Backends, Depends(_backends)]) -> AnalyticsClient:
     return backends.analytics
 
 

@@ -15,11 +15,11 @@ bearer = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False, descripti
 CHALLENGE = 'Bearer realm="wallet"'
 
 
-def _verifier(request: Request) -> TokenVerifier:
+async def _verifier(request: Request) -> TokenVerifier:
     return request.app.state.verified_tokens  # type: ignore[no-any-return]
 
 
-def rate_limits(request: Request) -> RateLimits:
+async def rate_limits(request: Request) -> RateLimits:
     return request.app.state.rate_limits  # type: ignore[no-any-return]
 
 
@@ -63,7 +63,7 @@ async def money_mover(
     return user
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The caller's address (behind a proxy, uvicorn's --proxy-headers makes it the forwarded one)."""
     return request.client.host if request.client else "unknown"
 

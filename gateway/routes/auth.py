@@ -14,7 +14,7 @@ from gateway.security import ClientAddress, RateLimitsDep
 router = APIRouter(tags=["auth"])
 
 
-def _issuer(request: Request) -> LocalIssuer:
+async def _issuer(request: Request) -> LocalIssuer:
     tokens = request.app.state.tokens
     if not isinstance(tokens, LocalIssuer):
         raise ProblemError(404, "token_endpoint_disabled", "Tokens come from the external identity provider")
