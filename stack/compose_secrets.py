@@ -21,8 +21,7 @@ def main() -> None:
         cfg.secret_file(name)
     values = {"pg": cfg.database_password, "redis": cfg.secret(redis.SECRET)}
     for name, template in URLS.items():
-        path = cfg.secret_file(name, lambda template=template: template.format(**values))  # type: ignore[misc]
-        path.write_text(template.format(**values))
+        cfg.derived_secret(name, template.format(**values))
     print(f"secrets in {cfg.path('secrets')}, certificates in {cfg.path('tls')}")
 
 

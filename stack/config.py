@@ -49,6 +49,12 @@ class StackConfig(BaseSettings):
             path.write_text(make())
         return path
 
+    def derived_secret(self, name: str, value: str) -> Path:
+        """The file of a secret made of others (a URL holding a password), written anew on each call."""
+        path = self.secret_file(name, lambda: value)
+        path.write_text(value)
+        return path
+
     def secret(self, name: str) -> str:
         return self.secret_file(name).read_text()
 
