@@ -48,12 +48,15 @@ def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Res
     runs["pgbench"] = generators.pgbench(cfg, concurrency, seconds)
     with profiled(cfg, "bank", seconds):
         runs["bank"] = generators.ghz(f"bank TransferMoney (c={concurrency})", cfg, subject, concurrency, seconds)
+    runs["bank_hot"] = generators.ghz(
+        f"bank, one hot sender (c={concurrency})", cfg, subject, concurrency, seconds, BENCH_ACCOUNTS[0]
+    )
     with profiled(cfg, "gateway", seconds):
         runs["gateway"] = generators.wrk(
             f"gateway POST /transfers (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds
         )
     runs["hot"] = generators.wrk(
-        f"one hot sender (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds, BENCH_ACCOUNTS[0]
+        f"gateway, hot sender (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds, BENCH_ACCOUNTS[0]
     )
     runs["gateway_64"] = generators.wrk("gateway POST /transfers (c=64)", url, token, BENCH_ACCOUNTS, 64, seconds)
     runs["history"] = asyncio.run(history.get_operations_latency(cfg))
@@ -61,7 +64,8 @@ def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Res
 
 
 def report(runs: dict, concurrency: int) -> dict[str, float]:
-    pg, bank, gateway, hot, lag = (runs[k] for k in ("pgbench", "bank", "gateway", "hot", "lag"))
+    pg, bank, gateway, hot = (runs[k] for k in ("pgbench", "bank", "gateway", "hot"))
+    to_kafka, to_clickhouse, lag = runs["lag"]
     history_p99 = max(run.percentile(99) for run in runs["history"] if "page" in run.name)
     figures = {
         "concurrency": concurrency,
@@ -77,15 +81,21 @@ def report(runs: dict, concurrency: int) -> dict[str, float]:
         "gateway_64_tps": round(runs["gateway_64"].rate, 1),
         "gateway_64_p99_ms": round(runs["gateway_64"].p99_ms, 2),
         "hot_account_tps": round(hot.rate, 1),
+        "bank_hot_account_tps": round(runs["bank_hot"].rate, 1),
         "lag_p50_ms": round(lag.percentile(50), 1),
         "lag_p99_ms": round(lag.percentile(99), 1),
+        "lag_kafka_p99_ms": round(to_kafka.percentile(99), 1),
+        "lag_clickhouse_p99_ms": round(to_clickhouse.percentile(99), 1),
         "history_p99_ms": round(history_p99, 2),
     }
     lines = [
-        *(runs[k].line() for k in ("pgbench", "bank", "gateway", "gateway_64", "hot")),
+        *(runs[k].line() for k in ("pgbench", "bank", "bank_hot", "gateway", "gateway_64", "hot")),
         f"{'ratio bank / pgbench':40} {figures['bank_ratio']:9.3f}   (target >= 0.5)",
         f"{'ratio gateway / pgbench':40} {figures['gateway_ratio']:9.3f}   (target >= 0.25, p99 <= 50 ms)",
-        f"{'one hot sender':40} {figures['hot_account_tps']:9.1f} /s (target >= 500)",
+        f"{'one hot sender, gateway / bank':40} {figures['hot_account_tps']:9.1f} /s / "
+        f"{figures['bank_hot_account_tps']:.1f} /s (target >= 500)",
+        to_kafka.line(),
+        to_clickhouse.line(),
         lag.line() + "   (target p99 <= 1000 ms)",
         history.summary(runs["history"]) + "\n   (target p99 <= 15 ms at 1,000,000 operations)",
     ]

@@ -70,12 +70,12 @@ def wrk(
     )
 
 
-def ghz(name: str, cfg: StackConfig, subject: str, concurrency: int, seconds: float) -> Result:
+def ghz(name: str, cfg: StackConfig, subject: str, concurrency: int, seconds: float, hot_sender: str = "") -> Result:
     """TransferMoney on the Bank directly (mutual TLS with the stack's certificate, the user in metadata), between
-    the bench accounts: senders ACCOUNT_PREFIX + 10..54, recipients + 55..99."""
+    the bench accounts: senders ACCOUNT_PREFIX + 10..54 (or only `hot_sender`), recipients + 55..99."""
     tls = certificates.identity(cfg, "stack")
     data = {
-        "from_account_id": ACCOUNT_PREFIX + "{{randomInt 10 55}}",
+        "from_account_id": hot_sender or ACCOUNT_PREFIX + "{{randomInt 10 55}}",
         "to_account_id": ACCOUNT_PREFIX + "{{randomInt 55 100}}",
         "amount": "{{randomInt 1 99}}.00",
         "currency": "RUB",

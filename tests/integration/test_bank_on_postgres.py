@@ -186,3 +186,62 @@ async def test_crossing_transfers_of_random_amounts_only_succeed_or_lack_funds(b
     assert not unexpected, unexpected[:3]
     final = await balances(engine, ids)
     assert sum(final.values()) == Decimal("300.00") and min(final.values()) >= 0
+
+
+async def test_a_batch_decides_each_transfer_in_turn_in_one_transaction(bank: Bank, engine: AsyncEngine) -> None:
+    """The group-commit statement (PostgresTransfers.try_transfers): a later transfer sees the earlier ones, a refused
+    one changes nothing, a key repeated inside the batch is a replay, and a batch runs beside opposite transfers."""
+    from bank.adapters.transfer_statement import PostgresTransfers
+    from bank.config import Settings
+    from bank.domain import events
+
+    a, b, c = await create_accounts(engine, "25.00", "0.00", "1000.00")
+    statement = PostgresTransfers(Settings(database_url=bank.settings.database_url, idempotency_wait_ms=2000))
+    plans = [request(a, b, "10.00"), request(a, b, "10.00", key="k"), request(a, b, "10.00", key="k")]
+    plans += [request(a, b, "10.00"), request(a, b, "5.00")]
+    transfers = [model.new_transfer(r) for r in plans]
+    opposite = [
+        transfer_service.transfer_money(bank.transfers, request(c, a, "1.00"), TESTER_CALLER) for _ in range(10)
+    ]
+    try:
+        attempts, *_ = await asyncio.gather(
+            statement.try_transfers([(t, events.transfer_completed(t), TESTER.id) for t in transfers]), *opposite
+        )
+    finally:
+        await statement.close()
+    done = [attempt.done for attempt in attempts]
+    # 25 + whatever of the 10 opposite transfers landed first: the first two fit, the replay does not move money.
+    assert done[:3] == [True, True, False] and attempts[2].earlier and attempts[2].earlier.id == transfers[1].id
+    final = await balances(engine, [a, b, c])
+    moved = sum(t.amount for t, ok in zip(transfers, done, strict=True) if ok)
+    assert final[b] == moved and final[a] + final[b] + final[c] == Decimal("1025.00") and final[a] >= 0
+    assert final[c] == Decimal("990.00")
+    for transfer, ok in zip(transfers, done, strict=True):
+        assert len(await outbox_for(engine, transfer.id)) == (1 if ok else 0)
+
+
+async def test_one_hot_sender_is_batched_without_losing_a_cent(
+    bank: Bank, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many concurrent transfers from one account through the Bank's writer (batched per sender): exactly as many
+    succeed as the balance allows, the rest lack funds, and each transfer has its outbox row."""
+    a, b = await create_accounts(engine, "200.00", "0.00")
+    statement = bank.transfers._transfers  # noqa: SLF001 - to see the batches it is given
+    batch_sizes: list[int] = []
+    original = statement.try_transfers
+
+    async def counted(batch):  # type: ignore[no-untyped-def]
+        batch_sizes.append(len(batch))
+        return await original(batch)
+
+    monkeypatch.setattr(statement, "try_transfers", counted)
+    outcomes = await asyncio.gather(
+        *(transfer_service.transfer_money(bank.transfers, request(a, b, "3.00"), TESTER_CALLER) for _ in range(120)),
+        return_exceptions=True,
+    )
+    made = [o for o in outcomes if isinstance(o, transfer_service.TransferResult)]
+    assert len(made) == 66 and max(batch_sizes) > 1
+    assert all(isinstance(o, transfer_service.TransferResult | errors.InsufficientFunds) for o in outcomes)
+    assert await balances(engine, [a, b]) == {a: Decimal("2.00"), b: Decimal("198.00")}
+    for result in made[:5]:
+        assert len(await outbox_for(engine, result.transfer.id)) == 1

@@ -1,0 +1,100 @@
+"""Group commit for a busy sender. Transfers from one account serialise on its row lock, each waiting for the one
+before it to commit: one sender could not go faster than one commit at a time. Here, while a transfer of a sender is
+in flight, the next ones from the same sender wait in this process and then go together in one transaction (one
+lock, one commit), each with its own outcome, as TigerBeetle batches. A sender with nothing in flight goes at once:
+no transfer waits for a batch to fill. Durability is unchanged: a transfer is answered after its commit."""
+
+import asyncio
+import logging
+import uuid
+from typing import Protocol
+
+from bank.adapters.transfer_statement import Planned
+from bank.domain.events import OutboxEvent
+from bank.domain.model import Transfer
+from bank.service_layer.transfer_service import TransferAttempt
+
+log = logging.getLogger("bank.sender_batches")
+MAX_BATCH = 64
+
+Waiting = list[tuple[Planned, "asyncio.Future[TransferAttempt]"]]
+
+
+class Transfers(Protocol):
+    async def try_transfer(self, transfer: Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt: ...
+
+    async def try_transfers(self, batch: list[Planned]) -> list[TransferAttempt]: ...
+
+    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None: ...
+
+    async def close(self) -> None: ...
+
+
+class SenderBatches:
+    """A TransferWriter over `transfers` that batches the transfers of a sender that arrive while one of its
+    transactions runs. A batch that fails as a whole (a lock timeout, a lost connection) is tried again one transfer
+    at a time, so each transfer gets its own outcome or error, as if it had never been batched."""
+
+    def __init__(self, transfers: Transfers, max_batch: int = MAX_BATCH) -> None:
+        self._transfers = transfers
+        self._max_batch = max_batch
+        self._waiting: dict[uuid.UUID, Waiting] = {}  # a key per sender with a transaction in flight
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def try_transfer(self, transfer: Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt:
+        sender = transfer.from_account_id
+        waiting = self._waiting.get(sender)
+        if waiting is not None:
+            outcome: asyncio.Future[TransferAttempt] = asyncio.get_running_loop().create_future()
+            waiting.append(((transfer, event, owner), outcome))
+            return await outcome
+        self._waiting[sender] = []
+        try:
+            return await self._transfers.try_transfer(transfer, event, owner)
+        finally:
+            self._next_batch(sender)
+
+    async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
+        return await self._transfers.find_transfer(from_account_id, key)
+
+    async def close(self) -> None:
+        await asyncio.gather(*self._running, return_exceptions=True)
+        await self._transfers.close()
+
+    def _next_batch(self, sender: uuid.UUID) -> None:
+        """Start the transaction of what waited for `sender`, or mark it idle."""
+        waiting = [(planned, outcome) for planned, outcome in self._waiting[sender] if not outcome.done()]
+        if not waiting:  # every caller that waited gave up (cancelled): nothing of theirs is made
+            del self._waiting[sender]
+            return
+        batch, self._waiting[sender] = waiting[: self._max_batch], waiting[self._max_batch :]
+        task = asyncio.create_task(self._run(batch))
+        self._running.add(task)
+        task.add_done_callback(lambda done: (self._running.discard(done), self._next_batch(sender)))
+
+    async def _run(self, batch: Waiting) -> None:
+        if len(batch) == 1:
+            await self._one_by_one(batch)
+            return
+        try:
+            attempts = await self._transfers.try_transfers([planned for planned, _ in batch])
+        except Exception as error:  # noqa: BLE001 - each transfer is tried again on its own, and gets its own error
+            log.info("a batch of %d transfers failed (%s); trying each alone", len(batch), type(error).__name__)
+            await self._one_by_one(batch)
+            return
+        for (_, outcome), attempt in zip(batch, attempts, strict=True):
+            if not outcome.done():
+                outcome.set_result(attempt)
+
+    async def _one_by_one(self, batch: Waiting) -> None:
+        for (transfer, event, owner), outcome in batch:
+            if outcome.done():
+                continue
+            try:
+                attempt = await self._transfers.try_transfer(transfer, event, owner)
+            except Exception as error:  # noqa: BLE001 - handed to the caller that waits for it
+                if not outcome.done():
+                    outcome.set_exception(error)
+            else:
+                if not outcome.done():
+                    outcome.set_result(attempt)
