@@ -3,17 +3,18 @@ ratios against pgbench printed, the figures written to loadtests/results/latest.
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from bank.seed import load_accounts
-from loadtests import history, pipeline_lag
+from loadtests import cpu_usage, history, pipeline_lag
 from loadtests import load_generators as generators
 from loadtests.load_generators import BENCH_ACCOUNTS, Result
 from loadtests.transfers import BENCH_USER, RICH, bench_user_headers
@@ -37,28 +38,38 @@ def profiled(cfg: StackConfig, name: str, seconds: float) -> Iterator[None]:
         spy.wait(timeout=seconds + 30)
 
 
+def with_cpu(cfg: StackConfig, run: Callable[[], Result]) -> Result:
+    """The run, with the CPU time each process of the stack (and the load generator) spent on it."""
+    with cpu_usage.cpu_used(cfg) as used:
+        result = run()
+    return dataclasses.replace(result, cpu_s=used)
+
+
 def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Result | list]:
     token = asyncio.run(bench_user_headers(cfg))["Authorization"].removeprefix("Bearer ")  # creates the user
     asyncio.run(load_accounts(cfg.database_url, [(uuid.UUID(a), RICH, "RUB") for a in BENCH_ACCOUNTS], BENCH_USER.id))
     url = f"http://{cfg.host}:{cfg.gateway_port}"
     subject = str(BENCH_USER.id)
+    hot_sender = BENCH_ACCOUNTS[0]
     runs: dict[str, Result | list] = {}
     # Lag first, while the pipeline has no backlog from the throughput runs.
     runs["lag"] = asyncio.run(pipeline_lag.transfer_to_history_lag(cfg, rate_per_s=200, seconds=20))
-    runs["pgbench"] = generators.pgbench(cfg, concurrency, seconds)
+    c = concurrency
+
+    def bank(name: str, sender: str = "") -> Result:
+        return with_cpu(cfg, lambda: generators.ghz(name, cfg, subject, c, seconds, sender))
+
+    def gateway(name: str, connections: int = c, sender: str = "") -> Result:
+        return with_cpu(cfg, lambda: generators.wrk(name, url, token, BENCH_ACCOUNTS, connections, seconds, sender))
+
+    runs["pgbench"] = generators.pgbench(cfg, c, seconds)
     with profiled(cfg, "bank", seconds):
-        runs["bank"] = generators.ghz(f"bank TransferMoney (c={concurrency})", cfg, subject, concurrency, seconds)
-    runs["bank_hot"] = generators.ghz(
-        f"bank, one hot sender (c={concurrency})", cfg, subject, concurrency, seconds, BENCH_ACCOUNTS[0]
-    )
+        runs["bank"] = bank(f"bank TransferMoney (c={c})")
+    runs["bank_hot"] = bank(f"bank, one hot sender (c={c})", hot_sender)
     with profiled(cfg, "gateway", seconds):
-        runs["gateway"] = generators.wrk(
-            f"gateway POST /transfers (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds
-        )
-    runs["hot"] = generators.wrk(
-        f"gateway, hot sender (c={concurrency})", url, token, BENCH_ACCOUNTS, concurrency, seconds, BENCH_ACCOUNTS[0]
-    )
-    runs["gateway_64"] = generators.wrk("gateway POST /transfers (c=64)", url, token, BENCH_ACCOUNTS, 64, seconds)
+        runs["gateway"] = gateway(f"gateway POST /transfers (c={c})")
+    runs["hot"] = gateway(f"gateway, one hot sender (c={c})", sender=hot_sender)
+    runs["gateway_64"] = gateway("gateway POST /transfers (c=64)", 64)
     runs["history"] = asyncio.run(history.get_operations_latency(cfg))
     return runs
 

@@ -5,9 +5,10 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtests import cpu_usage
 from stack import certificates
 from stack.config import REPO_ROOT, StackConfig
 from stack.packages import ensure_debian_packages
@@ -28,12 +29,14 @@ class Result:
     p99_ms: float
     count: int
     errors: int
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds each process used during the run
 
     def line(self) -> str:
-        return (
+        line = (
             f"{self.name:40} {self.rate:9.1f} /s   p50 {self.p50_ms:7.2f} ms   p99 {self.p99_ms:7.2f} ms   "
             f"n={self.count} errors={self.errors}"
         )
+        return f"{line}\n{cpu_usage.per_request_line(self.cpu_s, self.count)}" if self.cpu_s else line
 
 
 def wrk_binary() -> str:
