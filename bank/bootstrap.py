@@ -1,5 +1,5 @@
-"""Wires the Bank: settings -> engine -> unit-of-work factory; the transfer statement's pool, batched per sender; the
-password hasher."""
+"""Wires the Bank: settings -> engine -> unit-of-work factory; the transfer statement's pool behind its group commit;
+the password hasher."""
 
 from dataclasses import dataclass, field
 
@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.database import create_engine
 from bank.adapters.passwords import Argon2Passwords
-from bank.adapters.sender_batches import SenderBatches
+from bank.adapters.transfer_batches import TransferBatches
 from bank.adapters.transfer_statement import PostgresTransfers
 from bank.adapters.unit_of_work import PostgresUnitOfWork
 from bank.config import Settings
@@ -17,7 +17,7 @@ from bank.config import Settings
 class Bank:
     engine: AsyncEngine
     settings: Settings
-    transfers: SenderBatches
+    transfers: TransferBatches
     passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
 
     def uow(self) -> PostgresUnitOfWork:
@@ -29,4 +29,8 @@ class Bank:
 
 
 def bootstrap(settings: Settings) -> Bank:
-    return Bank(engine=create_engine(settings), settings=settings, transfers=SenderBatches(PostgresTransfers(settings)))
+    return Bank(
+        engine=create_engine(settings),
+        settings=settings,
+        transfers=TransferBatches(PostgresTransfers(settings), settings.transfer_lanes),
+    )

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kernel.settings import ServiceSettings, secret
@@ -20,6 +20,8 @@ class Settings(ServiceSettings):
     # How long a request waits for another request holding the same idempotency key.
     idempotency_wait_ms: int = 5000
     statement_timeout_ms: int = 10000
+    # Group commit (bank.adapters.transfer_batches): transfers in flight at once, each lane batching what waits for it.
+    transfer_lanes: int = Field(default=4, ge=1)
     # Outbox rows are kept this long (audit, replay) and then deleted; 0 keeps them forever.
     outbox_retention_hours: int = 168
     outbox_purge_interval_s: int = 3600

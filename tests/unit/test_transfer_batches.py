@@ -1,11 +1,11 @@
-"""Group commit per sender (bank.adapters.sender_batches) against a fake of the transfer statement."""
+"""Group commit in lanes (bank.adapters.transfer_batches) against a fake of the transfer statement."""
 
 import asyncio
 import uuid
 
 import pytest
 
-from bank.adapters.sender_batches import SenderBatches
+from bank.adapters.transfer_batches import TransferBatches
 from bank.adapters.transfer_statement import Planned
 from bank.domain import events, model
 from bank.domain.errors import DatabaseUnavailable, InsufficientFunds
@@ -52,7 +52,7 @@ def planned(sender: uuid.UUID) -> Planned:
     return transfer, events.transfer_completed(transfer), OWNER
 
 
-async def started(statement: FakeStatement, batches: SenderBatches, plans: list[Planned]) -> list[asyncio.Task]:  # type: ignore[type-arg]
+async def started(statement: FakeStatement, batches: TransferBatches, plans: list[Planned]) -> list[asyncio.Task]:  # type: ignore[type-arg]
     tasks = []
     for plan in plans:
         tasks.append(asyncio.create_task(batches.try_transfer(*plan)))
@@ -62,7 +62,7 @@ async def started(statement: FakeStatement, batches: SenderBatches, plans: list[
 
 async def test_a_sender_with_nothing_in_flight_goes_at_once_and_the_rest_wait_for_one_batch() -> None:
     statement = FakeStatement()
-    batches = SenderBatches(statement)
+    batches = TransferBatches(statement)
     sender = uuid.uuid4()
     plans = [planned(sender) for _ in range(5)]
     tasks = await started(statement, batches, plans)
@@ -73,19 +73,31 @@ async def test_a_sender_with_nothing_in_flight_goes_at_once_and_the_rest_wait_fo
     assert statement.calls == [[plans[0][0].id], [p[0].id for p in plans[1:]]]
 
 
-async def test_senders_do_not_wait_for_each_other() -> None:
+async def test_lanes_do_not_wait_for_each_other() -> None:
     statement = FakeStatement()
-    batches = SenderBatches(statement)
-    plans = [planned(uuid.uuid4()) for _ in range(3)]
+    batches = TransferBatches(statement, lanes=3)
+    plans = [planned(uuid.UUID(int=lane)) for lane in range(3)]
     tasks = await started(statement, batches, plans)
     assert statement.calls == [[p[0].id] for p in plans]
     statement.release.set()
     await asyncio.gather(*tasks)
 
 
+async def test_senders_of_one_lane_share_its_batches_and_a_sender_keeps_its_lane() -> None:
+    statement = FakeStatement()
+    batches = TransferBatches(statement, lanes=2)
+    first, second = uuid.UUID(int=2), uuid.UUID(int=4)  # both in lane 0
+    assert batches.lane(first) == batches.lane(second) == 0 and batches.lane(uuid.UUID(int=5)) == 1
+    plans = [planned(first), planned(second), planned(first)]
+    tasks = await started(statement, batches, plans)
+    statement.release.set()
+    await asyncio.gather(*tasks)
+    assert statement.calls == [[plans[0][0].id], [plans[1][0].id, plans[2][0].id]]
+
+
 async def test_a_batch_is_at_most_max_batch_long() -> None:
     statement = FakeStatement()
-    batches = SenderBatches(statement, max_batch=2)
+    batches = TransferBatches(statement, max_batch=2)
     sender = uuid.uuid4()
     plans = [planned(sender) for _ in range(6)]
     tasks = await started(statement, batches, plans)
@@ -97,7 +109,7 @@ async def test_a_batch_is_at_most_max_batch_long() -> None:
 async def test_a_failed_batch_is_tried_one_by_one_and_each_gets_its_own_outcome() -> None:
     statement = FakeStatement()
     statement.batch_error = DatabaseUnavailable("connection lost")
-    batches = SenderBatches(statement)
+    batches = TransferBatches(statement)
     sender = uuid.uuid4()
     plans = [planned(sender) for _ in range(4)]
     statement.refuse = {plans[2][0].id}
@@ -110,7 +122,7 @@ async def test_a_failed_batch_is_tried_one_by_one_and_each_gets_its_own_outcome(
 
 async def test_a_caller_that_gave_up_while_waiting_has_nothing_made() -> None:
     statement = FakeStatement()
-    batches = SenderBatches(statement)
+    batches = TransferBatches(statement)
     sender = uuid.uuid4()
     plans = [planned(sender) for _ in range(3)]
     tasks = await started(statement, batches, plans)
@@ -123,7 +135,7 @@ async def test_a_caller_that_gave_up_while_waiting_has_nothing_made() -> None:
 
 async def test_an_error_of_the_first_transfer_reaches_only_its_caller() -> None:
     statement = FakeStatement()
-    batches = SenderBatches(statement)
+    batches = TransferBatches(statement)
     sender = uuid.uuid4()
     plans = [planned(sender) for _ in range(3)]
     statement.refuse = {plans[0][0].id}
