@@ -8,14 +8,19 @@ from gateway.analytics_client import AnalyticsClient
 from gateway.bank_client import BankClient
 from gateway.card_adapter_client import CardAdapterClient
 from gateway.config import Settings
-from kernel import tls
+from generated import analytics_pb2, bank_pb2, card_adapter_pb2
+from kernel import grpc_channels
 
-# Reconnect quickly after a backend restarts instead of waiting out gRPC's default backoff.
-CHANNEL_OPTIONS = [
-    ("grpc.initial_reconnect_backoff_ms", 200),
-    ("grpc.max_reconnect_backoff_ms", 1000),
-    ("grpc.keepalive_time_ms", 30000),
-]
+BANK_SERVICE = bank_pb2.DESCRIPTOR.services_by_name["BankService"].full_name
+CARD_ADAPTER_SERVICE = card_adapter_pb2.DESCRIPTOR.services_by_name["CardAdapterService"].full_name
+ANALYTICS_SERVICE = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
+
+# What gRPC may send again after UNAVAILABLE (kernel.grpc_channels): reads, and writes that always carry an
+# idempotency key (the clients mint one when the HTTP request has none). Registering a user or opening an account
+# is not repeated: a second attempt would answer "taken" or open a second account.
+BANK_REPEATABLE = ("TransferMoney", "GetBalance", "Authenticate", "GetUser")
+CARD_ADAPTER_REPEATABLE = ("ProcessCardTopUp", "GetTopUp")
+ANALYTICS_REPEATABLE = ("GetOperations",)
 
 
 @dataclass
@@ -27,10 +32,13 @@ class Backends:
 
     @classmethod
     def open(cls, settings: Settings) -> "Backends":
+        channel = grpc_channels.channel
         channels = {
-            "bank": tls.aio_channel(settings.bank_target, settings, CHANNEL_OPTIONS),
-            "card_adapter": tls.aio_channel(settings.card_adapter_target, settings, CHANNEL_OPTIONS),
-            "analytics": tls.aio_channel(settings.analytics_target, settings, CHANNEL_OPTIONS),
+            "bank": channel(settings.bank_target, settings, BANK_SERVICE, BANK_REPEATABLE),
+            "card_adapter": channel(
+                settings.card_adapter_target, settings, CARD_ADAPTER_SERVICE, CARD_ADAPTER_REPEATABLE
+            ),
+            "analytics": channel(settings.analytics_target, settings, ANALYTICS_SERVICE, ANALYTICS_REPEATABLE),
         }
         return cls(
             channels=channels,

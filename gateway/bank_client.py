@@ -4,7 +4,7 @@ import grpc
 
 from gateway import schemas
 from gateway.access_tokens import Principal
-from gateway.grpc_errors import call
+from gateway.grpc_errors import call, internal_idempotency_key
 from generated import bank_pb2, bank_pb2_grpc
 
 
@@ -22,7 +22,7 @@ class BankClient:
             amount=body.amount,
             currency=body.currency,
             description=body.description or "",
-            idempotency_key=idempotency_key or "",
+            idempotency_key=idempotency_key or internal_idempotency_key(),
         )
         reply = await self._call(self._stub.TransferMoney, request, caller)
         t = reply.transfer
@@ -36,7 +36,8 @@ class BankClient:
             status=t.status,
             created_at=t.created_at,
         )
-        return transfer, reply.replayed
+        # A replay of the key we minted is our own retry of this request: for the client it is the first answer.
+        return transfer, reply.replayed and idempotency_key is not None
 
     async def balance(self, caller: Principal, account_id: str) -> schemas.Balance:
         """The account if `caller` may read it; else 404, as for an account that does not exist."""

@@ -3,7 +3,7 @@
 import grpc
 
 from gateway import schemas
-from gateway.grpc_errors import call
+from gateway.grpc_errors import call, internal_idempotency_key
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 
 
@@ -27,10 +27,10 @@ class CardAdapterClient:
                 cvc=card.cvc,
                 holder_name=card.holder_name,
             ),
-            idempotency_key=idempotency_key or "",
+            idempotency_key=idempotency_key or internal_idempotency_key(),
         )
         reply = await self._call(self._stub.ProcessCardTopUp, request)
-        return _topup(reply.topup), reply.replayed
+        return _topup(reply.topup), reply.replayed and idempotency_key is not None
 
     async def get(self, account_id: str, topup_id: str) -> schemas.TopUp:
         request = card_adapter_pb2.GetTopUpRequest(account_id=account_id, topup_id=topup_id)

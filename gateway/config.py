@@ -14,7 +14,8 @@ class Settings(ServiceSettings):
     bank_target: str = "127.0.0.1:50051"
     analytics_target: str = "127.0.0.1:50052"
     card_adapter_target: str = "127.0.0.1:50053"
-    # Deadline of one gRPC call; past it the client gets 504.
+    # What a request may spend on the services behind the gateway, all its calls and their retries together; past it
+    # the client gets 504. Each call carries what is left as its gRPC deadline, and each service passes it on.
     grpc_timeout_s: float = 5.0
     readiness_timeout_s: float = 1.0
     cors_origins: list[str] = []

@@ -1,13 +1,14 @@
 """Translates a failed gRPC call into the gateway's problem, once, for every backend service."""
 
 import logging
+import uuid
 
 import grpc
 
 from gateway.access_tokens import Principal
 from gateway.problem_details import ProblemError
 from gateway.request_context import grpc_metadata, request_id
-from kernel import callers
+from kernel import callers, deadlines
 from kernel.grpc_status import error_reason
 
 log = logging.getLogger("gateway")
@@ -67,18 +68,32 @@ def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     # Without one the text is gRPC's own (addresses, resolver and TLS errors) or an unexpected failure's:
     # it goes to the log with the request id, and the client gets a fixed sentence.
     log.warning("%s call failed: %s %r request_id=%s", service, error.code().name, error.details(), request_id.get())
-    status, suffix, verb, advice = CODES.get(error.code(), FAILED)
+    return _fixed_problem(error.code(), service)
+
+
+def _fixed_problem(grpc_code: grpc.StatusCode, service: str) -> ProblemError:
+    status, suffix, verb, advice = CODES.get(grpc_code, FAILED)
     code = suffix if suffix in ("invalid_request", "not_found") else f"{service}_{suffix}"
     headers = {"Retry-After": "1"} if status == 503 else None
     title = f"The {service} service {verb}"
     return ProblemError(status, code, title, f"{title}; {advice}", headers)
 
 
+def internal_idempotency_key() -> str:
+    """The key of a money-moving request that came without one: gRPC may send the call again after a lost connection
+    (kernel.grpc_channels), and with a key a repeat is answered with the first transfer instead of a second one.
+    It lives for this one HTTP request; a client that retries needs its own Idempotency-Key."""
+    return f"gateway-{uuid.uuid4()}"
+
+
 async def call(method, request, timeout_s: float, service: str, caller: Principal | None = None):  # type: ignore[no-untyped-def]
-    """One unary call with the gateway's deadline, the request id and the user it is made for (kernel.callers);
-    a failure raises its problem."""
+    """One unary call with what is left of the request's deadline (at most `timeout_s`), the request id and the user
+    it is made for (kernel.callers); a failure raises its problem."""
     metadata = grpc_metadata() + (callers.to_metadata(caller.subject, caller.role) if caller else ())
+    timeout = deadlines.remaining(timeout_s)
+    if timeout <= 0:  # the request's time is spent: no call that could only time out
+        raise _fixed_problem(grpc.StatusCode.DEADLINE_EXCEEDED, service)
     try:
-        return await method(request, timeout=timeout_s, metadata=metadata)
+        return await method(request, timeout=timeout, metadata=metadata)
     except grpc.aio.AioRpcError as error:
         raise to_problem(error, service) from None

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Idempotent-Replayed", "Retry-After", "WWW-Authenticate", "Location"],
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, deadline_s=settings.grpc_timeout_s)
     routers = (auth, users, transfers, balance, operations, topups, health)
     for module in routers:
         app.include_router(module.router)

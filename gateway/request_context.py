@@ -1,4 +1,5 @@
-"""Request ids and access logging: every request gets an X-Request-ID, logged and passed to gRPC."""
+"""Request ids, deadlines and access logging: every request gets an X-Request-ID, logged and passed to gRPC, and a
+deadline (kernel.deadlines) its calls to the services share."""
 
 import logging
 import re
@@ -7,6 +8,8 @@ import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kernel import deadlines
 
 HEADER = "x-request-id"
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
@@ -21,8 +24,9 @@ def grpc_metadata() -> tuple[tuple[str, str], ...]:
 class RequestContextMiddleware:
     """Pure ASGI middleware (no BaseHTTPMiddleware) so it adds no per-request task."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, deadline_s: float | None = None) -> None:
         self.app = app
+        self.deadline_s = deadline_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +47,8 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with deadlines.within(self.deadline_s):
+                await self.app(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status, elapsed_ms, rid)

@@ -9,6 +9,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from kernel import deadlines
 from kernel.errors import ServiceError
 
 R = TypeVar("R")
@@ -47,9 +48,11 @@ async def answer(
     to_grpc_status: Callable[[Exception], grpc.Status],
     log: logging.Logger,
 ) -> R:
-    """Run a use case; an `expected` error becomes its gRPC status, anything else INTERNAL (logged)."""
+    """Run a use case within the caller's deadline (kernel.deadlines); an `expected` error becomes its gRPC status,
+    anything else INTERNAL (logged)."""
     try:
-        return await work()
+        with deadlines.within(context.time_remaining()):
+            return await work()
     except expected as error:
         await context.abort_with_status(to_grpc_status(error))
     except Exception:

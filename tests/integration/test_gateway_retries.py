@@ -1,0 +1,121 @@
+"""The gateway's channels (kernel.grpc_channels) against an in-process Bank that fails the first call UNAVAILABLE:
+gRPC retries what is safe to repeat, with the key the gateway minted, and nothing else; every call carries what is
+left of the request's deadline."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import grpc
+import httpx
+import pytest
+
+from gateway.backends import Backends
+from gateway.config import Settings
+from gateway.main import create_app
+from generated import bank_pb2, bank_pb2_grpc
+from stack.processes import free_port
+from tests.users import bearer_of_tester
+
+ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
+BODY = {"to_account_id": "223e4567-e89b-12d3-a456-426614174000", "amount": "1.00", "currency": "RUB"}
+
+
+class FlakyBank(bank_pb2_grpc.BankServiceServicer):
+    """Every method's first call fails UNAVAILABLE, as from a replica going away; later calls answer."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[str]] = {}  # method -> idempotency keys (or "") in arrival order
+        self.deadlines: list[float | None] = []
+
+    async def _first_fails(self, method: str, context: grpc.aio.ServicerContext, key: str = "") -> None:
+        self.calls.setdefault(method, []).append(key)
+        self.deadlines.append(context.time_remaining())
+        if len(self.calls[method]) == 1:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "going away")
+
+    async def TransferMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        await self._first_fails("TransferMoney", context, request.idempotency_key)
+        transfer = bank_pb2.Transfer(
+            transfer_id=str(uuid.uuid4()),
+            from_account_id=request.from_account_id,
+            to_account_id=request.to_account_id,
+            amount=request.amount,
+            currency=request.currency,
+            status="completed",
+            created_at="2026-11-27T10:00:00+00:00",
+        )
+        # As the Bank answers a repeat of a key it has already made a transfer for.
+        return bank_pb2.TransferMoneyResponse(transfer=transfer, replayed=True)
+
+    async def OpenAccount(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        await self._first_fails("OpenAccount", context)
+        account = bank_pb2.GetBalanceResponse(account_id=ACCOUNT, balance="0.00", currency="RUB", updated_at="")
+        return bank_pb2.OpenAccountResponse(account=account)
+
+
+@pytest.fixture
+async def flaky_bank() -> AsyncIterator[tuple[FlakyBank, str]]:
+    servicer = FlakyBank()
+    server = grpc.aio.server()
+    bank_pb2_grpc.add_BankServiceServicer_to_server(servicer, server)
+    target = f"127.0.0.1:{free_port()}"
+    server.add_insecure_port(target)
+    await server.start()
+    yield servicer, target
+    await server.stop(grace=None)
+
+
+@pytest.fixture
+async def gateway(flaky_bank: tuple[FlakyBank, str]) -> AsyncIterator[httpx.AsyncClient]:
+    _, target = flaky_bank
+    settings = Settings(bank_target=target, grpc_timeout_s=3, environment="development", grpc_plaintext=True)
+    app = create_app(settings)
+    app.state.backends = Backends.open(settings)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        headers = bearer_of_tester(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=headers) as client:
+            yield client
+    finally:
+        await app.state.backends.close()
+
+
+async def test_a_transfer_without_a_key_is_retried_with_the_key_the_gateway_minted(
+    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+) -> None:
+    bank, _ = flaky_bank
+    reply = await gateway.post(f"/accounts/{ACCOUNT}/transfers", json=BODY)
+    assert reply.status_code == 201, reply.text
+    first, second = bank.calls["TransferMoney"]
+    assert first == second and first.startswith("gateway-")
+    # The Bank's replay of our own retry is, for the client, the first answer to its only request.
+    assert reply.headers["Idempotent-Replayed"] == "false"
+
+
+async def test_a_client_key_is_sent_as_is_and_its_replay_reported(
+    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+) -> None:
+    bank, _ = flaky_bank
+    reply = await gateway.post(f"/accounts/{ACCOUNT}/transfers", json=BODY, headers={"Idempotency-Key": "mine-1"})
+    assert reply.status_code == 201, reply.text
+    assert bank.calls["TransferMoney"] == ["mine-1", "mine-1"]
+    assert reply.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_opening_an_account_is_not_repeated(
+    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+) -> None:
+    bank, _ = flaky_bank
+    reply = await gateway.post("/me/accounts", json={"currency": "RUB"})
+    assert reply.status_code == 503
+    assert reply.json()["code"] == "bank_unavailable"
+    assert bank.calls["OpenAccount"] == [""]  # one attempt: a second could open a second account
+
+
+async def test_every_attempt_carries_what_is_left_of_the_request_deadline(
+    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+) -> None:
+    bank, _ = flaky_bank
+    await gateway.post(f"/accounts/{ACCOUNT}/transfers", json=BODY)
+    assert all(d is not None and 0 < d <= 3 for d in bank.deadlines), bank.deadlines
+    assert bank.deadlines[1] < bank.deadlines[0]  # the retry has less time left, not a fresh 3 s
