@@ -56,7 +56,11 @@ async def serve_until_signalled(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     await stopping.wait()
+    log.info(
+        "%s draining: NOT_SERVING for %.1fs, then stopping with %ds of grace", service_name, settings.drain_s, GRACE_S
+    )
     await health_servicer.enter_graceful_shutdown()
+    await asyncio.sleep(settings.drain_s)
     if on_stopping:
         await on_stopping()
     await server.stop(grace=GRACE_S)

@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     tls_key_file: Path | None = None
     # Plaintext gRPC skips TLS for in-process tests and debugging; refused outside development.
     grpc_plaintext: bool = False
+    # On SIGTERM a gRPC service first reports NOT_SERVING and keeps serving this long, so that clients (which check
+    # health, kernel.grpc_channels) stop sending it new calls; then it refuses new calls and lets running ones finish.
+    drain_s: float = Field(default=1.0, ge=0)
 
     @classmethod
     def settings_customise_sources(
