@@ -2,11 +2,11 @@
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from card_adapter.adapters.database import translate
 
@@ -15,21 +15,40 @@ _NAMESPACE = "card_adapter.topup"
 
 class AdvisoryLockClaims:
     def __init__(self, engine: AsyncEngine) -> None:
-        # A NullPool engine: a claim lives as long as its connection, never longer in a pool.
+        # Best a NullPool engine: every claim ends its session, so a pool would keep nothing worth reusing.
         self._engine = engine
 
     @asynccontextmanager
     async def hold(self, topup_id: uuid.UUID) -> AsyncIterator[bool]:
-        key = func.hashtextextended(f"{_NAMESPACE}:{topup_id}", 0)
-        try:
+        with _translated():
             conn = await self._engine.connect()
-            owned = bool(await conn.scalar(select(func.pg_try_advisory_lock(key))))
-            await conn.commit()  # leave no transaction open for the whole settlement
-        except Exception as exc:
-            raise (translate(exc) or exc) from exc
         try:
+            with _translated():
+                owned = await _try_lock(conn, topup_id)
             yield owned
         finally:
-            # Closing the session releases its advisory locks; a broken connection has lost them already.
-            with contextlib.suppress(Exception):
-                await conn.close()
+            await _end_session(conn)
+
+
+async def _try_lock(conn: AsyncConnection, topup_id: uuid.UUID) -> bool:
+    key = func.hashtextextended(f"{_NAMESPACE}:{topup_id}", 0)
+    owned = bool(await conn.scalar(select(func.pg_try_advisory_lock(key))))
+    await conn.commit()  # leave no transaction open for the whole settlement
+    return owned
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        raise (translate(exc) or exc) from exc
+
+
+async def _end_session(conn: AsyncConnection) -> None:
+    """End the session itself, whatever the engine's pool: only that frees its advisory locks for sure. Back in a
+    pool the connection would keep them, and after a failed lock query or commit nobody knows whether it holds one."""
+    with contextlib.suppress(Exception):  # a broken connection has lost its locks already
+        await conn.invalidate()
+    with contextlib.suppress(Exception):
+        await conn.close()
