@@ -1,5 +1,6 @@
 """The Card Adapter's client of the Bank's gRPC API, and what each failure means for the money."""
 
+import asyncio
 import uuid
 
 import grpc
@@ -13,12 +14,11 @@ from kernel.money import format_amount
 
 # The Bank refuses these for good; it checks the payment id first, so a refusal also means "not credited".
 FINAL_REJECTIONS = {"INVALID_AMOUNT", "INVALID_CURRENCY", "INVALID_REQUEST", "ACCOUNT_NOT_FOUND", "CURRENCY_MISMATCH"}
-# gRPC's words when no connection could be made: the call never left this process.
-NOT_CONNECTED = "failed to connect"
 
 
 class GrpcBank:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+        self._channel = channel
         self._stub = bank_pb2_grpc.BankServiceStub(channel)
         self._timeout = timeout_s
 
@@ -44,17 +44,29 @@ class GrpcBank:
             card_last4=topup.card_last4,
             card_brand=topup.card_brand,
         )
+        # Sent only over a READY channel, so "never READY" proves "never sent" without reading grpcio's wording of an
+        # error. Any failure after the check counts as maybe sent, even a connection lost before the call left.
+        if not await self._connected():
+            raise DepositNotSent(f"no connection to the Bank within {self._timeout}s")
         try:
             await self._stub.DepositMoney(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as error:
             raise deposit_failure(error) from None
 
+    async def _connected(self) -> bool:
+        """Whether the channel is READY, or becomes so within the timeout (it connects if idle)."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._channel.channel_ready()
+        except TimeoutError:
+            return False
+        return True
+
 
 def deposit_failure(error: grpc.aio.AioRpcError) -> Exception:
-    """DepositRejected, DepositNotSent or (when in doubt) DepositOutcomeUnknown."""
+    """DepositRejected, or DepositOutcomeUnknown: the call left over a connected channel, so even UNAVAILABLE (the
+    connection reset mid-call) may come after the Bank got it; only a retry, idempotent by payment id, can tell."""
     reason = error_reason(error)
     if reason in FINAL_REJECTIONS:
         return DepositRejected(reason.lower())
-    if error.code() == grpc.StatusCode.UNAVAILABLE and reason is None and NOT_CONNECTED in (error.details() or ""):
-        return DepositNotSent(error.details())
     return DepositOutcomeUnknown(f"{error.code().name}: {error.details()}")

@@ -1,8 +1,9 @@
 """In-memory stand-ins for the Card Adapter's ports (database, payment gateway, Bank, claims), for unit tests."""
 
+import asyncio
 import copy
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,6 +117,27 @@ class FakeBank:
             raise outcome
         if topup.charge_id not in self.deposits:
             self.deposits.append(topup.charge_id or "")
+
+
+@dataclass
+class FakeBankChannel:
+    """A gRPC channel to the Bank that is READY or never gets there; a call sent over it raises `error`, if any."""
+
+    ready: bool
+    error: Exception | None = None
+    sent: list[str] = field(default_factory=list)
+
+    async def channel_ready(self) -> None:
+        if not self.ready:
+            await asyncio.Event().wait()
+
+    def unary_unary(self, method: str, *args: object, **kwargs: object) -> Callable[..., Awaitable[None]]:
+        async def call(request: object, **options: object) -> None:
+            self.sent.append(method.rsplit("/", 1)[-1])
+            if self.error is not None:
+                raise self.error
+
+        return call
 
 
 @dataclass

@@ -1,14 +1,22 @@
 """Card Adapter errors -> gRPC status -> gateway problem; Bank failures -> what they mean for a deposit."""
 
+import uuid
+from datetime import date
+
 import grpc
 import pytest
 
-from card_adapter.adapters.bank_client import deposit_failure
+from card_adapter.adapters.bank_client import GrpcBank, deposit_failure
 from card_adapter.domain import errors
+from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected
+from card_adapter.domain.topup import TopUp, TopUpRequest
 from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from gateway.grpc_errors import to_problem
+from tests.unit.card_adapter_fakes import FakeBankChannel
 from tests.unit.test_error_translation import FakeRpcError, rpc_error_for
+
+NO_CONNECTION = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Connection refused"
 
 
 def card_rpc_error(error: errors.CardAdapterError) -> FakeRpcError:
@@ -52,15 +60,32 @@ def test_bank_refusals_are_final_rejections() -> None:
     assert isinstance(failure, DepositRejected) and failure.reason == "account_not_found"
 
 
-def test_no_connection_means_not_sent() -> None:
-    details = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Connection refused"
-    assert isinstance(deposit_failure(FakeRpcError(grpc.StatusCode.UNAVAILABLE, details)), DepositNotSent)
+def charged_topup() -> TopUp:
+    card = Card.parse("4242424242424242", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
+    topup = TopUp.new(TopUpRequest.parse(str(uuid.uuid4()), "5.00", "RUB", card))
+    topup.mark_charged("ch_1")
+    return topup
+
+
+async def test_a_channel_never_ready_means_the_deposit_was_never_sent() -> None:
+    channel = FakeBankChannel(ready=False)
+    with pytest.raises(DepositNotSent):
+        await GrpcBank(channel, timeout_s=0.01).deposit(charged_topup())  # type: ignore[arg-type]
+    assert channel.sent == []
+
+
+@pytest.mark.parametrize("details", [NO_CONNECTION, "Socket closed", "Connection reset by peer"])
+async def test_unavailable_over_a_ready_channel_may_have_landed_whatever_its_wording(details: str) -> None:
+    channel = FakeBankChannel(ready=True, error=FakeRpcError(grpc.StatusCode.UNAVAILABLE, details))
+    with pytest.raises(DepositOutcomeUnknown):
+        await GrpcBank(channel, timeout_s=0.01).deposit(charged_topup())  # type: ignore[arg-type]
+    assert channel.sent == ["DepositMoney"]
 
 
 @pytest.mark.parametrize(
     ("code", "details"),
     [(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"), (grpc.StatusCode.UNAVAILABLE, "Socket closed"),
-     (grpc.StatusCode.INTERNAL, "boom")],
+     (grpc.StatusCode.UNAVAILABLE, NO_CONNECTION), (grpc.StatusCode.INTERNAL, "boom")],
 )  # fmt: skip
 def test_anything_else_may_have_landed(code: grpc.StatusCode, details: str) -> None:
     assert isinstance(deposit_failure(FakeRpcError(code, details)), DepositOutcomeUnknown)
