@@ -15,7 +15,7 @@ from card_adapter.adapters.unit_of_work import PostgresUnitOfWork
 from card_adapter.config import Settings
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.settlement import Settlement
-from card_adapter.service_layer.settlements import Settlements
+from card_adapter.service_layer.settlement_workers import SettlementWorkers
 from kernel import tls
 
 # Reconnect quickly after the Bank restarts instead of waiting out gRPC's default backoff.
@@ -29,13 +29,13 @@ class CardAdapter:
     claims_engine: AsyncEngine
     bank_channel: grpc.aio.Channel
     bank: GrpcBank
-    settlements: Settlements
+    workers: SettlementWorkers
 
     def uow(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
 
     async def close(self) -> None:
-        await self.settlements.close()
+        await self.workers.close()
         await self.bank_channel.close()
         await self.engine.dispose()
         await self.claims_engine.dispose()
@@ -59,4 +59,4 @@ def bootstrap(settings: Settings) -> CardAdapter:
         return PostgresUnitOfWork(engine, settings.idempotency_wait_ms)
 
     settlement = Settlement(uow, gateway, bank, AdvisoryLockClaims(claims_engine), backoff, settings.deposit_budget_s)
-    return CardAdapter(settings, engine, claims_engine, channel, bank, Settlements(settlement, uow, backoff))
+    return CardAdapter(settings, engine, claims_engine, channel, bank, SettlementWorkers(settlement, uow, backoff))

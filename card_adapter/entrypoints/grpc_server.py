@@ -42,8 +42,8 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
             )
             topup, replayed = await topup_service.accept_topup(self.adapter.uow, self.adapter.bank, command)
             if not replayed:
-                self.adapter.settlements.start(topup.id, card)
-            settled = await self.adapter.settlements.wait_final(topup.id, answer_by - time.monotonic())
+                self.adapter.workers.start(topup.id, card)
+            settled = await self.adapter.workers.wait_final(topup.id, answer_by - time.monotonic())
             return card_adapter_pb2.ProcessCardTopUpResponse(topup=_topup(settled or topup), replayed=replayed)
 
         return await _answer(context, work)
@@ -96,10 +96,10 @@ async def serve(settings: Settings) -> None:
     adapter = bootstrap(settings)
     try:
         # Before the server takes requests, so that no fresh top-up is mistaken for an interrupted one.
-        log.info("resumed %d unfinished top-ups", await adapter.settlements.resume_unfinished())
+        log.info("resumed %d unfinished top-ups", await adapter.workers.resume_unfinished())
     except CardAdapterError as error:
         log.warning("could not resume unfinished top-ups yet (%s); the sweep will", error.message)
-    sweeper = asyncio.create_task(adapter.settlements.sweep_forever(settings.sweep_interval_s))
+    sweeper = asyncio.create_task(adapter.workers.sweep_forever(settings.sweep_interval_s))
     server = grpc.aio.server()
     card_adapter_pb2_grpc.add_CardAdapterServiceServicer_to_server(CardAdapterServicer(adapter), server)
     try:

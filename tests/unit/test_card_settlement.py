@@ -14,7 +14,7 @@ from card_adapter.domain.topup import State, TopUp, TopUpRequest
 from card_adapter.service_layer import topup_service
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.settlement import Settlement
-from card_adapter.service_layer.settlements import Settlements
+from card_adapter.service_layer.settlement_workers import SettlementWorkers
 from tests.unit.card_adapter_fakes import FakeBank, FakeClaims, FakeGateway, FakeUnitOfWork, no_sleep
 
 ACCOUNT = uuid.UUID(int=7)
@@ -201,24 +201,24 @@ async def test_get_topup_only_under_its_account() -> None:
         await topup_service.get_topup(world.uow, uuid.uuid4(), topup.id)
 
 
-async def test_settlements_run_in_the_background_and_resume_unfinished() -> None:
+async def test_workers_settle_in_the_background_and_resume_unfinished() -> None:
     world = World()
-    settlements = Settlements(world.settlement, world.uow, world.backoff)
+    workers = SettlementWorkers(world.settlement, world.uow, world.backoff)
     fresh = await world.accept()
-    settlements.start(fresh.id, CARD)
-    settled = await settlements.wait_final(fresh.id, timeout_s=5)
+    workers.start(fresh.id, CARD)
+    settled = await workers.wait_final(fresh.id, timeout_s=5)
     assert settled is not None and settled.state == State.DEPOSITED
     stale = await world.accept(key="stale")
     world.topups[stale.id].updated_at -= timedelta(hours=1)
-    assert await settlements.resume_unfinished(untouched_for_s=60) == 1
-    resumed = await settlements.wait_final(stale.id, timeout_s=5)
+    assert await workers.resume_unfinished(untouched_for_s=60) == 1
+    resumed = await workers.wait_final(stale.id, timeout_s=5)
     assert resumed is not None and (resumed.state, resumed.reason) == (State.FAILED, "interrupted")
-    await settlements.close()
+    await workers.close()
 
 
 async def test_a_crashing_worker_is_restarted_from_the_stored_state() -> None:
     world = World()
-    settlements = Settlements(world.settlement, world.uow, world.backoff)
+    workers = SettlementWorkers(world.settlement, world.uow, world.backoff)
     topup = await world.accept()
     crashes = iter([True, False])
     deposit = world.bank.deposit
@@ -229,20 +229,20 @@ async def test_a_crashing_worker_is_restarted_from_the_stored_state() -> None:
         await deposit(t)
 
     world.bank.deposit = crashing_deposit  # type: ignore[method-assign]
-    settlements.start(topup.id, CARD)
-    settled = await settlements.wait_final(topup.id, timeout_s=5)
+    workers.start(topup.id, CARD)
+    settled = await workers.wait_final(topup.id, timeout_s=5)
     assert settled is not None and settled.state == State.DEPOSITED and len(world.gateway.charges) == 1
-    await settlements.close()
+    await workers.close()
 
 
 async def test_wait_final_gives_the_pending_state_on_timeout_and_close_stops_workers() -> None:
     world = World()
     world.settlement.sleep = asyncio.sleep
     world.bank.script = [DepositNotSent("down")] * 10_000
-    settlements = Settlements(world.settlement, world.uow, world.backoff)
+    workers = SettlementWorkers(world.settlement, world.uow, world.backoff)
     topup = await world.accept()
-    settlements.start(topup.id, CARD)
-    pending = await settlements.wait_final(topup.id, timeout_s=0.05)
+    workers.start(topup.id, CARD)
+    pending = await workers.wait_final(topup.id, timeout_s=0.05)
     assert pending is not None and pending.status == "pending"
-    await settlements.close()
+    await workers.close()
     assert world.topups[topup.id].state == State.CHARGED

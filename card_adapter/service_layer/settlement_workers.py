@@ -12,11 +12,11 @@ from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.ports import UnitOfWorkFactory
 from card_adapter.service_layer.settlement import Settlement
 
-log = logging.getLogger("card_adapter.settlements")
+log = logging.getLogger("card_adapter.settlement_workers")
 POLL_S = 0.05
 
 
-class Settlements:
+class SettlementWorkers:
     def __init__(self, settlement: Settlement, uow_factory: UnitOfWorkFactory, backoff: Backoff) -> None:
         self._settlement = settlement
         self._uow_factory = uow_factory
