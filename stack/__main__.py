@@ -5,9 +5,9 @@ import json
 import sys
 import time
 
-from stack import inspect_pipeline, system
+from stack import inspect_pipeline, processes, system
 from stack.config import StackConfig
-from stack.processes import StackError
+from stack.processes import ProgramStatus, StackError
 
 
 def main() -> int:
@@ -35,14 +35,29 @@ def main() -> int:
             for message in inspect_pipeline.topic_tail(cfg):
                 print(json.dumps(message))
         else:
-            for name, pid in system.status(cfg).items():
-                print(f"{name:14} {'running, pid ' + str(pid) if pid else 'stopped'}")
-            if system.status(cfg).get("connect"):
+            programs = processes.status(cfg)
+            print(status_table(programs) if programs else f"Wallet is not running (no supervisord in {cfg.state_dir})")
+            if any(p.name == "connect" and p.pid for p in programs):
                 print(json.dumps(inspect_pipeline.pipeline_status(cfg), indent=2))
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def status_table(programs: list[ProgramStatus]) -> str:
+    """`make status`: each supervised process, its state, pid, uptime and the restarts after crashes."""
+    lines = [f"{'process':14} {'state':9} {'pid':>8} {'uptime':>9} {'restarts':>8}"]
+    for p in programs:
+        lines.append(f"{p.name:14} {p.state:9} {p.pid or '-':>8} {_duration(p.uptime_s):>9} {p.restarts:>8}")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02}:{secs:02}"
 
 
 if __name__ == "__main__":

@@ -80,9 +80,10 @@ def start(cfg: StackConfig) -> None:
             raise StackError(f"port {cfg.clickhouse_http_port} is in use by another program")
         ensure_installed()
         config = write_config(cfg)
-        processes.spawn(cfg, NAME, [str(SERVER), f"--config-file={config}"], cwd=cfg.path(NAME))
+        argv = [str(SERVER), f"--config-file={config}"]  # in the foreground: 18.16 daemonizes only with --daemon
+        processes.spawn(cfg, NAME, argv, cwd=cfg.path(NAME), stop_timeout=STOP_TIMEOUT)
     processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "ClickHouse /ping")
 
 
 def stop(cfg: StackConfig) -> bool:
-    return processes.stop(cfg, NAME, timeout=STOP_TIMEOUT)
+    return processes.stop(cfg, NAME)

@@ -96,12 +96,12 @@ def start(cfg: StackConfig) -> None:
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))
         argv = java_argv(cfg, NAME, "org.apache.kafka.connect.cli.ConnectDistributed", str(props), heap="768m")
-        processes.spawn(cfg, NAME, argv, env=connector_env(cfg))
+        processes.spawn(cfg, NAME, argv, env=connector_env(cfg), stop_timeout=STOP_TIMEOUT)
     processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "Kafka Connect REST")
 
 
 def stop(cfg: StackConfig) -> bool:
-    return processes.stop(cfg, NAME, timeout=STOP_TIMEOUT)
+    return processes.stop(cfg, NAME)
 
 
 def register_connector(cfg: StackConfig, config: dict[str, Any], name: str) -> None:

@@ -91,7 +91,7 @@ def start(cfg: StackConfig) -> None:
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))
         _format_storage(cfg, str(props))
-        processes.spawn(cfg, NAME, java_argv(cfg, NAME, "kafka.Kafka", str(props)))
+        processes.spawn(cfg, NAME, java_argv(cfg, NAME, "kafka.Kafka", str(props)), stop_timeout=STOP_TIMEOUT)
     processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "Kafka to answer")
     ensure_topic(cfg, cfg.topic)
 
@@ -117,4 +117,4 @@ def ensure_topic(cfg: StackConfig, topic: str, partitions: int = PARTITIONS) -> 
 
 def stop(cfg: StackConfig) -> bool:
     """Stop the broker (a clean shutdown, so the next start needs no log recovery)."""
-    return processes.stop(cfg, NAME, timeout=STOP_TIMEOUT)
+    return processes.stop(cfg, NAME)

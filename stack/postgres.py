@@ -1,4 +1,4 @@
-"""A PostgreSQL cluster owned by the stack: initdb once, run as the postgres user, logical WAL."""
+"""A PostgreSQL cluster owned by the stack: initdb once, the postmaster run by supervisord as the postgres user."""
 
 import hashlib
 import secrets
@@ -41,6 +41,17 @@ def start(cfg: StackConfig) -> None:
     data = home / "data"
     if not (data / "PG_VERSION").exists():
         _initdb(cfg, home, data)
+    if processes.running_pid(cfg, NAME) is None:
+        if processes.port_open(cfg.host, cfg.pg_port):
+            raise processes.StackError(f"port {cfg.pg_port} is in use by another program")
+        _spawn(cfg, home, data)
+    processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), 60, "PostgreSQL")
+    # Every start, not once: the statements are idempotent and a newer version may add a database.
+    _create_app_role(cfg, home)
+
+
+def _spawn(cfg: StackConfig, home: Path, data: Path) -> None:
+    """The postmaster itself in the foreground (not pg_ctl, not runuser): the process supervisord watches."""
     processes.spawn(
         cfg,
         NAME,
@@ -65,11 +76,11 @@ def start(cfg: StackConfig) -> None:
             "-c",
             "logging_collector=off",
         ],
+        cwd=home,
         user=OS_USER,
+        stop_signal=signal.SIGINT,  # PostgreSQL's fast shutdown
+        stop_timeout=60,
     )
-    processes.wait_until(lambda: is_ready(cfg), 60, "PostgreSQL", log=processes.log_file(cfg, NAME))
-    # Every start, not once: the statements are idempotent and a newer version may add a database.
-    _create_app_role(cfg, home)
 
 
 def is_ready(cfg: StackConfig) -> bool:
@@ -78,7 +89,7 @@ def is_ready(cfg: StackConfig) -> bool:
 
 
 def stop(cfg: StackConfig) -> None:
-    processes.stop(cfg, NAME, timeout=60, sig=signal.SIGINT)  # SIGINT is PostgreSQL's fast shutdown
+    processes.stop(cfg, NAME)
 
 
 def _initdb(cfg: StackConfig, home: Path, data: Path) -> None:

@@ -124,14 +124,7 @@ def _environ(extra: dict[str, str]) -> dict[str, str]:
 def start(cfg: StackConfig, service: Service, ready, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
     certificates.ensure(cfg)  # every service serves or connects with mutual TLS
     processes.spawn(cfg, service.name, service.argv, env=service.env, cwd=REPO_ROOT)
-    log = processes.log_file(cfg, service.name)
-
-    def up() -> bool:
-        if processes.running_pid(cfg, service.name) is None:
-            raise processes.StackError(f"{service.name} exited during start-up; see {log}")
-        return ready()
-
-    processes.wait_until(up, timeout, service.name, log=log)
+    processes.wait_ready(cfg, service.name, ready, timeout, service.name)
 
 
 def grpc_serving(cfg: StackConfig, port: int) -> bool:

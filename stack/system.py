@@ -33,6 +33,7 @@ def down(cfg: StackConfig) -> None:
     redis.stop(cfg)
     stop_pipeline(cfg)
     postgres.stop(cfg)
+    processes.shutdown(cfg)  # supervisord, and whatever else it still runs for this stack
 
 
 def stop_pipeline(cfg: StackConfig) -> None:
@@ -40,8 +41,3 @@ def stop_pipeline(cfg: StackConfig) -> None:
     clickhouse.stop(cfg)
     connect.stop(cfg)
     kafka.stop(cfg)
-
-
-def status(cfg: StackConfig) -> dict[str, int | None]:
-    names = [p.stem for p in sorted(cfg.path("run").glob("*.pid"))]
-    return {name: processes.running_pid(cfg, name) for name in names}

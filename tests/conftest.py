@@ -31,6 +31,7 @@ UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login"
 def stack_cfg(request: pytest.FixtureRequest) -> Iterator[StackConfig]:
     cfg = ephemeral_config()
     yield cfg
+    processes.shutdown(cfg)  # supervisord exits with its last program; this ends it if a fixture left one running
     if request.session.testsfailed:  # the services' logs tell what the failures cannot
         kept = Path(tempfile.gettempdir()) / f"wallet-test-logs-{cfg.state_dir.name}"
         shutil.copytree(cfg.logs_dir, kept, dirs_exist_ok=True)

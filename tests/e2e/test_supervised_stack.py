@@ -1,0 +1,38 @@
+"""Every process of the stack is a child of its supervisord and is the component itself, never a wrapper that could
+die and leave the component running unseen."""
+
+import sys
+from pathlib import Path
+
+from stack import clickhouse, postgres, processes, redis
+from stack.config import StackConfig
+
+PROGRAMS = {
+    "postgres": str(postgres.PG_BIN / "postgres"),
+    "kafka": "java",
+    "connect": "java",
+    "clickhouse": str(clickhouse.SERVER),
+    "redis": str(redis.SERVER),
+    "bank": sys.executable,
+    "card_adapter": sys.executable,
+    "analytics": sys.executable,
+    "gateway": sys.executable,
+}
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_every_component_runs_in_the_foreground_under_supervisord(
+    pipeline: StackConfig, gateway_url: str, card_adapter_service: StackConfig, analytics_service: StackConfig
+) -> None:
+    supervisord = processes.supervisord_pid(pipeline)
+    status = {p.name: p for p in processes.status(pipeline)}
+    for name, program in PROGRAMS.items():
+        pid = status[name].pid
+        assert pid is not None and status[name].state == "RUNNING", status[name]
+        assert _parent(pid) == supervisord, name
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        # redis-server retitles itself "<path> <host>:<port>"
+        assert argv0 == program or argv0.startswith(f"{program} ") or Path(argv0).name == program, (name, argv0)
