@@ -5,6 +5,7 @@ from datetime import datetime
 import grpc
 
 from gateway import schemas
+from gateway.circuit_breakers import CircuitBreakers
 from gateway.grpc_errors import call
 from generated import analytics_pb2, analytics_pb2_grpc
 
@@ -14,9 +15,10 @@ DIRECTIONS = {analytics_pb2.DIRECTION_DEBIT: "debit", analytics_pb2.DIRECTION_CR
 
 
 class AnalyticsClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, breakers: CircuitBreakers | None = None) -> None:
         self._stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
         self._timeout = timeout_s
+        self._breakers = breakers
 
     async def operations(self, account_id: str, query: schemas.OperationsQuery) -> schemas.OperationsPage:
         request = analytics_pb2.GetOperationsRequest(
@@ -27,7 +29,7 @@ class AnalyticsClient:
         )
         _set_time(request, "from_time", query.start)
         _set_time(request, "to_time", query.end)
-        reply = await call(self._stub.GetOperations, request, self._timeout, "analytics")
+        reply = await call(self._stub.GetOperations, request, self._timeout, "analytics", breakers=self._breakers)
         return schemas.OperationsPage(
             items=[_item(o) for o in reply.operations], next_cursor=reply.next_page_token or None
         )

@@ -1,4 +1,4 @@
-"""The gateway's gRPC channels and clients, opened at start-up and closed at shutdown."""
+"""The gateway's gRPC channels, clients and circuit breakers, opened at start-up and closed at shutdown."""
 
 from dataclasses import dataclass
 
@@ -7,6 +7,7 @@ import grpc
 from gateway.analytics_client import AnalyticsClient
 from gateway.bank_client import BankClient
 from gateway.card_adapter_client import CardAdapterClient
+from gateway.circuit_breakers import CircuitBreakers
 from gateway.config import Settings
 from generated import analytics_pb2, bank_pb2, card_adapter_pb2
 from kernel import grpc_channels
@@ -26,6 +27,7 @@ ANALYTICS_REPEATABLE = ("GetOperations",)
 @dataclass
 class Backends:
     channels: dict[str, grpc.aio.Channel]
+    breakers: CircuitBreakers
     bank: BankClient
     card_adapter: CardAdapterClient
     analytics: AnalyticsClient
@@ -33,6 +35,7 @@ class Backends:
     @classmethod
     def open(cls, settings: Settings) -> "Backends":
         channel = grpc_channels.channel
+        breakers = CircuitBreakers(settings.breaker_threshold, settings.breaker_open_s)
         channels = {
             "bank": channel(settings.bank_target, settings, BANK_SERVICE, BANK_REPEATABLE),
             "card_adapter": channel(
@@ -42,9 +45,10 @@ class Backends:
         }
         return cls(
             channels=channels,
-            bank=BankClient(channels["bank"], settings.grpc_timeout_s),
-            card_adapter=CardAdapterClient(channels["card_adapter"], settings.grpc_timeout_s),
-            analytics=AnalyticsClient(channels["analytics"], settings.grpc_timeout_s),
+            breakers=breakers,
+            bank=BankClient(channels["bank"], settings.grpc_timeout_s, breakers),
+            card_adapter=CardAdapterClient(channels["card_adapter"], settings.grpc_timeout_s, breakers),
+            analytics=AnalyticsClient(channels["analytics"], settings.grpc_timeout_s, breakers),
         )
 
     async def close(self) -> None:

@@ -4,14 +4,16 @@ import grpc
 
 from gateway import schemas
 from gateway.access_tokens import Principal
+from gateway.circuit_breakers import CircuitBreakers
 from gateway.grpc_errors import call, internal_idempotency_key
 from generated import bank_pb2, bank_pb2_grpc
 
 
 class BankClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, breakers: CircuitBreakers | None = None) -> None:
         self._stub = bank_pb2_grpc.BankServiceStub(channel)
         self._timeout = timeout_s
+        self._breakers = breakers
 
     async def transfer(
         self, caller: Principal, account_id: str, body: schemas.TransferCreate, idempotency_key: str | None
@@ -64,7 +66,7 @@ class BankClient:
         return _balance((await self._call(self._stub.OpenAccount, request, caller)).account)
 
     async def _call(self, method, request, caller: Principal | None = None):  # type: ignore[no-untyped-def]
-        return await call(method, request, self._timeout, "bank", caller)
+        return await call(method, request, self._timeout, "bank", caller, self._breakers)
 
 
 def _balance(reply: bank_pb2.GetBalanceResponse) -> schemas.Balance:

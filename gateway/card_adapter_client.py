@@ -3,14 +3,16 @@
 import grpc
 
 from gateway import schemas
+from gateway.circuit_breakers import CircuitBreakers
 from gateway.grpc_errors import call, internal_idempotency_key
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 
 
 class CardAdapterClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, breakers: CircuitBreakers | None = None) -> None:
         self._stub = card_adapter_pb2_grpc.CardAdapterServiceStub(channel)
         self._timeout = timeout_s
+        self._breakers = breakers
 
     async def top_up(
         self, account_id: str, body: schemas.TopUpCreate, idempotency_key: str | None
@@ -37,7 +39,7 @@ class CardAdapterClient:
         return _topup((await self._call(self._stub.GetTopUp, request)).topup)
 
     async def _call(self, method, request):  # type: ignore[no-untyped-def]
-        return await call(method, request, self._timeout, "card_adapter")
+        return await call(method, request, self._timeout, "card_adapter", breakers=self._breakers)
 
 
 def status_url(account_id: str, topup_id: str) -> str:

@@ -18,6 +18,10 @@ class Settings(ServiceSettings):
     # the client gets 504. Each call carries what is left as its gRPC deadline, and each service passes it on.
     grpc_timeout_s: float = 5.0
     readiness_timeout_s: float = 1.0
+    # A backend that fails this many calls in a row (unavailable, timed out) gets no calls for breaker_open_s: its
+    # routes answer 503 at once. Then one call probes it.
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_open_s: float = Field(default=5.0, gt=0)
     cors_origins: list[str] = []
     # Larger request bodies answer 413. The largest real body (a top-up with card data, a transfer with a
     # 255-character description) is under 2 KiB; 64 KiB leaves room for new fields, while one request can

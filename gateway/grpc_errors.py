@@ -6,6 +6,7 @@ import uuid
 import grpc
 
 from gateway.access_tokens import Principal
+from gateway.circuit_breakers import CircuitBreakers
 from gateway.problem_details import ProblemError
 from gateway.request_context import grpc_metadata, request_id
 from kernel import callers, deadlines
@@ -86,9 +87,18 @@ def internal_idempotency_key() -> str:
     return f"gateway-{uuid.uuid4()}"
 
 
-async def call(method, request, timeout_s: float, service: str, caller: Principal | None = None):  # type: ignore[no-untyped-def]
+async def call(  # type: ignore[no-untyped-def]
+    method,
+    request,
+    timeout_s: float,
+    service: str,
+    caller: Principal | None = None,
+    breakers: CircuitBreakers | None = None,
+):
     """One unary call with what is left of the request's deadline (at most `timeout_s`), the request id and the user
-    it is made for (kernel.callers); a failure raises its problem."""
+    it is made for (kernel.callers), through `service`'s circuit breaker if given; a failure raises its problem."""
+    if breakers is not None:
+        return await breakers.call(service, lambda: call(method, request, timeout_s, service, caller))
     metadata = grpc_metadata() + (callers.to_metadata(caller.subject, caller.role) if caller else ())
     timeout = deadlines.remaining(timeout_s)
     if timeout <= 0:  # the request's time is spent: no call that could only time out

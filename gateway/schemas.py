@@ -47,6 +47,8 @@ class Balance(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = {}
+    # The circuit breaker of each backend called so far: closed, opened (its routes answer 503) or half-opened.
+    breakers: dict[str, str] = {}
 
 
 class CardIn(BaseModel):

@@ -36,5 +36,5 @@ async def ready(backends: BackendsDep, settings: SettingsDep) -> JSONResponse:
     required = all(checks[name] == "serving" for name in REQUIRED)
     optional = all(state == "serving" for state in checks.values())
     status = "ok" if optional else "degraded" if required else "unavailable"
-    body = schemas.Health(status=status, checks=checks)
+    body = schemas.Health(status=status, checks=checks, breakers=backends.breakers.states())
     return JSONResponse(body.model_dump(), status_code=200 if required else 503)
