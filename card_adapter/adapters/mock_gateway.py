@@ -6,6 +6,7 @@ can inspect it. Test cards (any expiry in the future, any CVC) behave as the REA
 other valid card is approved, except for the random failures `failure_rate` asks for."""
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -24,8 +25,12 @@ SUCCEEDS = "4242424242424242"
 DECLINED = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
 TIMES_OUT = "4000000000000119"
+CAPTURES_LATE = "4000000000000127"
 FAILS_AFTER_CAPTURE = "4000000000000259"
 DECLINES = {DECLINED: "card_declined", INSUFFICIENT_FUNDS: "insufficient_card_funds"}
+NEVER_ANSWERS = {TIMES_OUT, CAPTURES_LATE}
+# CAPTURES_LATE is captured this long after the caller's timeout: after the adapter's look-up, not before.
+LATE_CAPTURE_S = 2.0
 
 metadata = MetaData(schema="mock_gateway")
 charges = Table(
@@ -52,18 +57,28 @@ refunds = Table(
 
 class MockPaymentGateway:
     def __init__(
-        self, engine: AsyncEngine, latency_ms: int, failure_rate: float, seed: int | None, timeout_s: float
+        self,
+        engine: AsyncEngine,
+        latency_ms: int,
+        failure_rate: float,
+        seed: int | None,
+        timeout_s: float,
+        late_capture_s: float = LATE_CAPTURE_S,
     ) -> None:
         self._engine = engine
         self._latency_s = latency_ms / 1000
         self._failure_rate = failure_rate
         self._rng = random.Random(seed)
         self._timeout_s = timeout_s
+        self._late_capture_s = late_capture_s
+        self._late_captures: set[asyncio.Task[None]] = set()
 
     async def charge(self, card: Card, amount: Decimal, currency: str, idempotency_id: str) -> Charge:
         async with self._call():
-            if card.number == TIMES_OUT:
-                await asyncio.Event().wait()  # hangs until the caller's timeout; nothing is captured
+            if card.number == CAPTURES_LATE:
+                self._capture_later(card, amount, currency, idempotency_id)
+            if card.number in NEVER_ANSWERS:
+                await asyncio.Event().wait()  # hangs until the caller's timeout; nothing is captured by then
             if card.number in DECLINES:
                 raise CardDeclined(DECLINES[card.number])
             charge = await self._capture(card, amount, currency, idempotency_id)
@@ -99,6 +114,19 @@ class MockPaymentGateway:
             raise PaymentGatewayTimeout(f"no answer from the gateway within {self._timeout_s}s") from None
         except (SQLAlchemyError, OSError) as error:
             raise PaymentOutcomeUnknown(f"gateway storage failed: {type(error).__name__}") from None
+
+    def _capture_later(self, card: Card, amount: Decimal, currency: str, idempotency_id: str) -> None:
+        """The gateway's side goes on after its caller gave up, as a real one may (in this process, so only while
+        it runs: a storage failure or a restart loses the late capture, as a crash of the gateway would)."""
+
+        async def capture() -> None:
+            await asyncio.sleep(self._timeout_s + self._late_capture_s)
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await self._capture(card, amount, currency, idempotency_id)
+
+        task = asyncio.create_task(capture(), name=f"late-capture-{idempotency_id}")
+        self._late_captures.add(task)  # a task nobody references may be collected before it runs
+        task.add_done_callback(self._late_captures.discard)
 
     async def _capture(self, card: Card, amount: Decimal, currency: str, idempotency_id: str) -> Charge:
         values = {
