@@ -53,10 +53,21 @@ def bootstrap(settings: Settings) -> CardAdapter:
         seed=settings.gateway_seed,
         timeout_s=settings.gateway_timeout_s,
     )
-    backoff = Backoff(settings.retry_base_s, settings.retry_cap_s, random.Random(settings.gateway_seed))
+    rng = random.Random(settings.gateway_seed)
+    backoff = Backoff(settings.retry_base_s, settings.retry_cap_s, rng)
+    watch_backoff = Backoff(settings.retry_base_s, settings.late_capture_poll_s, rng)
 
     def uow() -> PostgresUnitOfWork:
         return PostgresUnitOfWork(engine, settings.idempotency_wait_ms)
 
-    settlement = Settlement(uow, gateway, bank, AdvisoryLockClaims(claims_engine), backoff, settings.deposit_budget_s)
-    return CardAdapter(settings, engine, claims_engine, channel, bank, SettlementWorkers(settlement, uow, backoff))
+    settlement = Settlement(
+        uow,
+        gateway,
+        bank,
+        AdvisoryLockClaims(claims_engine),
+        backoff,
+        deposit_budget_s=settings.deposit_budget_s,
+        late_capture_window_s=settings.late_capture_window_s,
+    )
+    workers = SettlementWorkers(settlement, uow, backoff, watch_backoff)
+    return CardAdapter(settings, engine, claims_engine, channel, bank, workers)

@@ -32,6 +32,11 @@ class Settings(ServiceSettings):
     retry_cap_s: float = 5.0
     # After this long since the charge, a deposit that never reached the Bank is refunded.
     deposit_budget_s: float = 60.0
+    # How long after the request the payment gateway may still capture a charge it did not confirm (from its
+    # contract): a top-up declined for want of a charge is watched that long, and a capture that shows up is refunded.
+    late_capture_window_s: float = 600.0
+    # The longest pause between two looks for such a late capture (backoff from retry_base_s).
+    late_capture_poll_s: float = 30.0
     # How often to look for top-ups whose worker died in another replica.
     sweep_interval_s: float = 30.0
     # The mock payment gateway (the only mock in the product).

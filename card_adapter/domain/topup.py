@@ -1,4 +1,4 @@
-"""A card top-up and its state machine: requested -> charged -> deposited, or declined, failed, refunded."""
+"""A card top-up and its state machine: requested -> charged -> deposited, or declined, failing -> failed, refunded."""
 
 import hashlib
 import json
@@ -21,15 +21,19 @@ class State(StrEnum):
     CHARGED = "charged"  # the card is charged, the deposit is due
     DEPOSITED = "deposited"
     DECLINED = "declined"  # the gateway refused the card
-    FAILED = "failed"  # the card was not charged (gateway error, timeout, interrupted)
-    REFUNDING = "refunding"  # the deposit failed for good, the refund is due
+    FAILING = "failing"  # no charge found (gateway error, timeout, interrupted): declined, watched for a late capture
+    FAILED = "failed"  # not charged, and too late for the gateway to capture now
+    REFUNDING = "refunding"  # the deposit failed for good, or the gateway captured after the decline: refund due
     REFUNDED = "refunded"
 
 
 FINAL = {State.DEPOSITED, State.DECLINED, State.FAILED, State.REFUNDED}
+# The outcome is still open; from any other state on, the top-up stays completed or declined, whatever follows.
+OPEN = {State.REQUESTED, State.CHARGED}
 _NEXT = {
-    State.REQUESTED: {State.CHARGED, State.DECLINED, State.FAILED},
+    State.REQUESTED: {State.CHARGED, State.DECLINED, State.FAILING, State.FAILED},
     State.CHARGED: {State.DEPOSITED, State.REFUNDING},
+    State.FAILING: {State.FAILED, State.REFUNDING},
     State.REFUNDING: {State.REFUNDED},
 }
 
@@ -120,7 +124,12 @@ class TopUp:
         """The public outcome: completed, declined (with a reason) or pending."""
         if self.state == State.DEPOSITED:
             return "completed"
-        return "declined" if self.state in FINAL else "pending"
+        return "pending" if self.state in OPEN else "declined"
+
+    @property
+    def decided(self) -> bool:
+        """The public outcome is known and never changes again, though a refund or a watch may still run."""
+        return self.state not in OPEN
 
     @property
     def final(self) -> bool:
@@ -138,8 +147,17 @@ class TopUp:
     def mark_declined(self, reason: str) -> None:
         self._move(State.DECLINED, reason)
 
-    def mark_failed(self, reason: str) -> None:
-        self._move(State.FAILED, reason)
+    def mark_failing(self, reason: str) -> None:
+        self._move(State.FAILING, reason)
+
+    def mark_failed(self, reason: str | None = None) -> None:
+        """Keeps the reason the top-up was declined with unless given one."""
+        self._move(State.FAILED, reason or self.reason)
+
+    def mark_captured_late(self, charge_id: str) -> None:
+        """The gateway captured after the top-up was declined: the charge is refunded, the reason kept."""
+        self._move(State.REFUNDING, self.reason)
+        self.charge_id, self.charged_at = charge_id, now()
 
     def mark_deposited(self) -> None:
         self._move(State.DEPOSITED)

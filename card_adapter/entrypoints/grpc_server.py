@@ -43,7 +43,7 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
             topup, replayed = await topup_service.accept_topup(self.adapter.uow, self.adapter.bank, command)
             if not replayed:
                 self.adapter.workers.start(topup.id, card)
-            settled = await self.adapter.workers.wait_final(topup.id, answer_by - time.monotonic())
+            settled = await self.adapter.workers.wait_decided(topup.id, answer_by - time.monotonic())
             return card_adapter_pb2.ProcessCardTopUpResponse(topup=_topup(settled or topup), replayed=replayed)
 
         return await _answer(context, work)

@@ -2,7 +2,13 @@
 
 Every step is durable before the next starts, and every external call is idempotent (the charge by the
 top-up id, the deposit by the charge id, the refund by the charge id), so a worker that dies anywhere is
-replaced by one that reloads the state and repeats at most an idempotent call."""
+replaced by one that reloads the state and repeats at most an idempotent call.
+
+A charge whose outcome is unknown (timeout, gateway error, interrupted) is looked up until the gateway answers:
+found, it is deposited; not found, the top-up is declined at once rather than left pending for as long as the
+gateway might still act. A gateway may still capture it late, so the declined top-up is watched (state failing)
+until `late_capture_window_s` after the request, and a late capture is refunded, never deposited: the client was
+told "declined, no money moved" and may have paid another way since (a timeout reversal, as card networks do)."""
 
 import asyncio
 import logging
@@ -40,6 +46,8 @@ class Settlement:
     backoff: Backoff
     # Past this time since the charge, a deposit that certainly never reached the Bank is given up and refunded.
     deposit_budget_s: float
+    # How long after the request the gateway may still capture a charge it did not confirm (its contract).
+    late_capture_window_s: float
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     async def settle(self, topup_id: uuid.UUID, card: Card | None = None) -> TopUp | None:
@@ -50,6 +58,8 @@ class Settlement:
             topup = await self._load(topup_id)
             if topup.state == State.REQUESTED:
                 topup = await self._charge(topup, card)
+            elif topup.state == State.FAILING:
+                topup = await self._look_for_late_capture(topup)
             if topup.state == State.CHARGED:
                 topup = await self._deposit(topup)
             if topup.state == State.REFUNDING:
@@ -73,9 +83,28 @@ class Settlement:
         found: Charge | None = await self._until_answered(lambda: self.gateway.find_charge(str(topup.id)))
         if found is not None:
             topup.mark_charged(found.id)
-        else:
+        elif self._window_closed(topup):
             topup.mark_failed(reason)
+        else:
+            log.warning("top-up %s: no charge found (%s); declined, watching for a late capture", topup.id, reason)
+            topup.mark_failing(reason)
         return await self._save(topup)
+
+    async def _look_for_late_capture(self, topup: TopUp) -> TopUp:
+        """One look at the gateway for a top-up declined without a charge; the workers come back for the next."""
+        try:
+            found = await self.gateway.find_charge(str(topup.id))
+        except PaymentOutcomeUnknown as unknown:
+            log.warning("top-up %s: no answer on a late capture (%s); looking again later", topup.id, unknown.reason)
+            return topup
+        if found is not None:
+            log.warning("top-up %s: the gateway captured %s after the decline; refunding", topup.id, found.id)
+            topup.mark_captured_late(found.id)
+            return await self._save(topup)
+        if self._window_closed(topup):
+            topup.mark_failed()
+            return await self._save(topup)
+        return topup
 
     async def _deposit(self, topup: TopUp) -> TopUp:
         attempt = 0
@@ -115,6 +144,10 @@ class Settlement:
     def _budget_spent(self, topup: TopUp) -> bool:
         charged_at = topup.charged_at or topup.created_at
         return now() - charged_at >= timedelta(seconds=self.deposit_budget_s)
+
+    def _window_closed(self, topup: TopUp) -> bool:
+        """Whether the gateway can no longer capture the top-up's charge (counted from the request)."""
+        return now() - topup.created_at >= timedelta(seconds=self.late_capture_window_s)
 
     async def _until_answered(self, call: Callable[[], Awaitable[T]]) -> T:
         """Repeat an idempotent gateway call until the gateway answers."""

@@ -15,6 +15,7 @@ from card_adapter.adapters import mock_gateway
 from tests.conftest import create_accounts
 from tests.e2e.test_transfers_api import assert_problem, balance
 from tests.e2e.topup_helpers import card, ledger, topup
+from tests.polling import eventually
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready")
 SCHEMA = json.loads((Path(__file__).parents[2] / "contracts/schemas/topup_event.json").read_text())
@@ -74,6 +75,29 @@ async def test_failure_after_capture_is_reconciled_to_one_charge(
     assert await balance(api, a) == "10.00"
     done = await ledger(engine, card_adapter_engine, reply.json()["topup_id"])
     assert len(done.charges) == 1 and len(done.deposits) == 1 and not done.refunds
+
+
+async def test_a_capture_after_the_decline_is_refunded(
+    api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine
+) -> None:
+    [a] = await create_accounts(engine, "0.00")
+    reply = await topup(api, a, mock_gateway.CAPTURES_LATE, "12.00")
+    assert reply.status_code == 201, reply.text
+    declined = reply.json()
+    assert (declined["status"], declined["state"], declined["reason"]) == (
+        "declined", "failing", "payment_gateway_timeout",
+    )  # fmt: skip
+
+    async def refunded() -> bool:
+        return (await api.get(declined["status_url"])).json()["state"] == "refunded"
+
+    await eventually(refunded, 30, "the charge captured after the decline to be refunded")
+    final = (await api.get(declined["status_url"])).json()
+    assert (final["status"], final["reason"]) == ("declined", "payment_gateway_timeout")  # the answer stands
+    assert await balance(api, a) == "0.00"
+    done = await ledger(engine, card_adapter_engine, declined["topup_id"])
+    assert [c.id for c in done.charges] == [final["payment_id"]] and done.charges[0].status == "refunded"
+    assert len(done.refunds) == 1 and not done.deposits
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typing import Self
 
 from card_adapter.domain.card import Card
 from card_adapter.domain.errors import AccountNotFound, ConcurrencyConflict
-from card_adapter.domain.outcomes import CardDeclined, Charge, PaymentOutcomeUnknown
+from card_adapter.domain.outcomes import CardDeclined, Charge, PaymentGatewayTimeout, PaymentOutcomeUnknown
 from card_adapter.domain.topup import TopUp
 
 
@@ -61,9 +61,11 @@ class FakeUnitOfWork:
 
 @dataclass
 class FakeGateway:
-    """Approves every charge unless told otherwise; `outages` calls fail with an unknown outcome first."""
+    """Approves every charge unless told otherwise; `outages` calls fail with an unknown outcome first. A charge of
+    a card in `timeouts` times out uncaptured; capture() is the gateway capturing it late."""
 
     declines: dict[str, str] = field(default_factory=dict)
+    timeouts: set[str] = field(default_factory=set)
     capture_then_fail: bool = False
     outages: int = 0
     charges: dict[str, Charge] = field(default_factory=dict)
@@ -80,12 +82,17 @@ class FakeGateway:
         self._outage("charge")
         if card.number in self.declines:
             raise CardDeclined(self.declines[card.number])
-        charge = self.charges.setdefault(
-            idempotency_id, Charge(f"ch_{len(self.charges)}", idempotency_id, amount, currency, "captured")
-        )
+        if card.number in self.timeouts:
+            raise PaymentGatewayTimeout("no answer")
+        charge = self.capture(idempotency_id, amount, currency)
         if self.capture_then_fail:
             raise PaymentOutcomeUnknown("502 after capture")
         return charge
+
+    def capture(self, idempotency_id: str, amount: Decimal = Decimal("10.00"), currency: str = "RUB") -> Charge:
+        return self.charges.setdefault(
+            idempotency_id, Charge(f"ch_{len(self.charges)}", idempotency_id, amount, currency, "captured")
+        )
 
     async def find_charge(self, idempotency_id: str) -> Charge | None:
         self._outage("find_charge")

@@ -1,4 +1,4 @@
-"""Card Adapter use cases with fakes: accept, settle (charge, deposit retries, refund), resume."""
+"""Card Adapter use cases with fakes: accept, settle (charge, deposit retries, refund, late captures), resume."""
 
 import asyncio
 import random
@@ -15,24 +15,41 @@ from card_adapter.service_layer import topup_service
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.settlement import Settlement
 from card_adapter.service_layer.settlement_workers import SettlementWorkers
+from tests.polling import eventually
 from tests.unit.card_adapter_fakes import FakeBank, FakeClaims, FakeGateway, FakeUnitOfWork, no_sleep
 
 ACCOUNT = uuid.UUID(int=7)
 CARD = Card.parse("4242424242424242", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
 DECLINED = Card.parse("4000000000000002", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
+TIMES_OUT = Card.parse("4000000000000119", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
 
 
 class World:
-    def __init__(self, budget_s: float = 60.0) -> None:
+    def __init__(self, budget_s: float = 60.0, window_s: float = 600.0) -> None:
         self.topups: dict[uuid.UUID, TopUp] = {}
-        self.gateway = FakeGateway(declines={DECLINED.number: "card_declined"})
+        self.gateway = FakeGateway(declines={DECLINED.number: "card_declined"}, timeouts={TIMES_OUT.number})
         self.bank = FakeBank()
         self.claims = FakeClaims()
         self.backoff = Backoff(0.001, 0.002, random.Random(1))
-        self.settlement = Settlement(self.uow, self.gateway, self.bank, self.claims, self.backoff, budget_s, no_sleep)
+        self.settlement = Settlement(
+            self.uow,
+            self.gateway,
+            self.bank,
+            self.claims,
+            self.backoff,
+            deposit_budget_s=budget_s,
+            late_capture_window_s=window_s,
+            sleep=no_sleep,
+        )
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.topups)
+
+    def workers(self) -> SettlementWorkers:
+        return SettlementWorkers(self.settlement, self.uow, self.backoff, self.backoff)
+
+    def created_long_ago(self, topup: TopUp) -> None:
+        self.topups[topup.id].created_at -= timedelta(hours=1)
 
     async def accept(self, card: Card = CARD, key: str | None = None, amount: str = "10.00") -> TopUp:
         request = TopUpRequest.parse(str(ACCOUNT), amount, "RUB", card, key)
@@ -69,24 +86,57 @@ async def test_capture_then_error_is_reconciled_to_one_charge() -> None:
     assert world.gateway.calls == ["charge", "find_charge"] and len(world.gateway.charges) == 1
 
 
-async def test_unknown_charge_not_found_fails_with_the_gateway_reason() -> None:
+async def test_a_charge_timeout_with_no_charge_found_is_declined_and_watched() -> None:
     world = World()
-    topup = await world.accept()
+    topup = await world.settle(TIMES_OUT)
+    assert (topup.state, topup.status, topup.reason) == (State.FAILING, "declined", "payment_gateway_timeout")
+    assert world.gateway.calls == ["charge", "find_charge"] and world.bank.attempts == 0
 
-    async def times_out(*args: object) -> None:
-        raise PaymentGatewayTimeout("slow")
 
-    world.gateway.charge = times_out  # type: ignore[method-assign, assignment]
-    settled = await world.settlement.settle(topup.id, CARD)
+async def test_a_capture_after_the_decline_is_refunded_and_the_answer_stays_declined() -> None:
+    world = World()
+    topup = await world.settle(TIMES_OUT)
+    charge = world.gateway.capture(str(topup.id))  # the gateway acted after all
+    settled = await world.settlement.settle(topup.id)
+    assert settled is not None and (settled.state, settled.status) == (State.REFUNDED, "declined")
+    assert (settled.reason, settled.charge_id) == ("payment_gateway_timeout", charge.id)
+    assert world.gateway.refunds == [charge.id] and world.bank.attempts == 0
+
+
+async def test_a_declined_topup_with_no_late_capture_fails_for_good_once_the_window_closes() -> None:
+    world = World()
+    topup = await world.settle(TIMES_OUT)
+    looked = await world.settlement.settle(topup.id)
+    assert looked is not None and looked.state == State.FAILING  # nothing yet, the window is open
+    world.created_long_ago(topup)
+    settled = await world.settlement.settle(topup.id)
     assert settled is not None and (settled.state, settled.reason) == (State.FAILED, "payment_gateway_timeout")
-    assert world.bank.attempts == 0
+    assert not world.gateway.refunds
+
+
+async def test_no_answer_on_a_late_look_decides_nothing() -> None:
+    world = World()
+    topup = await world.settle(TIMES_OUT)
+    world.created_long_ago(topup)
+    world.gateway.outages = 1
+    looked = await world.settlement.settle(topup.id)
+    assert looked is not None and looked.state == State.FAILING  # the gateway may yet say it captured
+    world.gateway.capture(str(topup.id))
+    settled = await world.settlement.settle(topup.id)
+    assert settled is not None and settled.state == State.REFUNDED
+
+
+async def test_no_charge_found_once_the_window_is_closed_fails_at_once() -> None:
+    world = World(window_s=0)
+    topup = await world.settle(TIMES_OUT)
+    assert (topup.state, topup.reason) == (State.FAILED, "payment_gateway_timeout")
 
 
 async def test_lookups_are_retried_until_the_gateway_answers() -> None:
     world = World()
     world.gateway.outages = 3  # the charge and two look-ups fail
     topup = await world.settle()
-    assert (topup.state, topup.reason) == (State.FAILED, "payment_gateway_error")
+    assert (topup.state, topup.reason) == (State.FAILING, "payment_gateway_error")
     assert world.gateway.calls == ["charge", "find_charge", "find_charge", "find_charge"]
 
 
@@ -94,7 +144,7 @@ async def test_resumed_requested_topup_without_a_charge_is_interrupted() -> None
     world = World()
     topup = await world.accept()
     settled = await world.settlement.settle(topup.id, None)
-    assert settled is not None and (settled.state, settled.reason) == (State.FAILED, "interrupted")
+    assert settled is not None and (settled.state, settled.reason) == (State.FAILING, "interrupted")
 
 
 async def test_resumed_requested_topup_with_a_charge_is_deposited() -> None:
@@ -203,22 +253,51 @@ async def test_get_topup_only_under_its_account() -> None:
 
 async def test_workers_settle_in_the_background_and_resume_unfinished() -> None:
     world = World()
-    workers = SettlementWorkers(world.settlement, world.uow, world.backoff)
+    workers = world.workers()
     fresh = await world.accept()
     workers.start(fresh.id, CARD)
-    settled = await workers.wait_final(fresh.id, timeout_s=5)
+    settled = await workers.wait_decided(fresh.id, timeout_s=5)
     assert settled is not None and settled.state == State.DEPOSITED
     stale = await world.accept(key="stale")
     world.topups[stale.id].updated_at -= timedelta(hours=1)
     assert await workers.resume_unfinished(untouched_for_s=60) == 1
-    resumed = await workers.wait_final(stale.id, timeout_s=5)
-    assert resumed is not None and (resumed.state, resumed.reason) == (State.FAILED, "interrupted")
+    resumed = await workers.wait_decided(stale.id, timeout_s=5)
+    assert resumed is not None and (resumed.state, resumed.reason) == (State.FAILING, "interrupted")
+    await workers.close()
+
+
+async def test_workers_answer_a_decline_at_once_then_watch_and_refund_a_late_capture() -> None:
+    world = World()
+    workers = world.workers()
+    topup = await world.accept(TIMES_OUT)
+    workers.start(topup.id, TIMES_OUT)
+    started = asyncio.get_running_loop().time()
+    declined = await workers.wait_decided(topup.id, timeout_s=5)
+    assert declined is not None and (declined.state, declined.status) == (State.FAILING, "declined")
+    assert asyncio.get_running_loop().time() - started < 1  # the watch runs on; nobody waits for it
+    looks = world.gateway.calls.count("find_charge")
+    await eventually(lambda: world.gateway.calls.count("find_charge") > looks + 2, 5, "more looks")
+    charge = world.gateway.capture(str(topup.id))
+    await eventually(lambda: world.topups[topup.id].state == State.REFUNDED, 5, "the late capture refunded")
+    assert world.gateway.refunds == [charge.id] and world.bank.attempts == 0
+    workers.start(topup.id)  # final: a new worker finds nothing to do
+    assert (await workers.wait_decided(topup.id, timeout_s=5)) == world.topups[topup.id]
+    await workers.close()
+
+
+async def test_a_declined_topup_is_watched_again_after_a_restart() -> None:
+    world = World()
+    topup = await world.settle(TIMES_OUT)
+    workers = world.workers()  # a new process
+    assert await workers.resume_unfinished() == 1
+    world.gateway.capture(str(topup.id))
+    await eventually(lambda: world.topups[topup.id].state == State.REFUNDED, 5, "the late capture refunded")
     await workers.close()
 
 
 async def test_a_crashing_worker_is_restarted_from_the_stored_state() -> None:
     world = World()
-    workers = SettlementWorkers(world.settlement, world.uow, world.backoff)
+    workers = world.workers()
     topup = await world.accept()
     crashes = iter([True, False])
     deposit = world.bank.deposit
@@ -230,19 +309,19 @@ async def test_a_crashing_worker_is_restarted_from_the_stored_state() -> None:
 
     world.bank.deposit = crashing_deposit  # type: ignore[method-assign]
     workers.start(topup.id, CARD)
-    settled = await workers.wait_final(topup.id, timeout_s=5)
+    settled = await workers.wait_decided(topup.id, timeout_s=5)
     assert settled is not None and settled.state == State.DEPOSITED and len(world.gateway.charges) == 1
     await workers.close()
 
 
-async def test_wait_final_gives_the_pending_state_on_timeout_and_close_stops_workers() -> None:
+async def test_wait_decided_gives_the_pending_state_on_timeout_and_close_stops_workers() -> None:
     world = World()
     world.settlement.sleep = asyncio.sleep
     world.bank.script = [DepositNotSent("down")] * 10_000
-    workers = SettlementWorkers(world.settlement, world.uow, world.backoff)
+    workers = world.workers()
     topup = await world.accept()
     workers.start(topup.id, CARD)
-    pending = await workers.wait_final(topup.id, timeout_s=0.05)
+    pending = await workers.wait_decided(topup.id, timeout_s=0.05)
     assert pending is not None and pending.status == "pending"
     await workers.close()
     assert world.topups[topup.id].state == State.CHARGED

@@ -60,16 +60,45 @@ def test_refund_path_keeps_the_reason() -> None:
     topup = TopUp.new(request())
     topup.mark_charged("ch_1")
     topup.mark_refunding("deposit_failed")
-    assert topup.status == "pending"
+    assert (topup.status, topup.decided, topup.final) == ("declined", True, False)  # only a refund can follow
     topup.mark_refunded()
     assert (topup.state, topup.status, topup.reason) == (State.REFUNDED, "declined", "deposit_failed")
 
 
-@pytest.mark.parametrize("move", ["mark_declined", "mark_failed"])
+@pytest.mark.parametrize("move", ["mark_declined", "mark_failing", "mark_failed"])
 def test_no_charge_outcomes_are_declined(move: str) -> None:
     topup = TopUp.new(request())
     getattr(topup, move)("why")
-    assert (topup.status, topup.reason) == ("declined", "why")
+    assert (topup.status, topup.reason, topup.decided) == ("declined", "why", True)
+
+
+def test_a_capture_after_the_decline_is_refunded_and_the_answer_never_changes() -> None:
+    topup = TopUp.new(request())
+    topup.mark_failing("payment_gateway_timeout")
+    assert (topup.status, topup.final) == ("declined", False)  # still watched for a late capture
+    topup.mark_captured_late("ch_late")
+    assert (topup.state, topup.status, topup.charge_id) == (State.REFUNDING, "declined", "ch_late")
+    topup.mark_refunded()
+    assert (topup.state, topup.status, topup.reason) == (State.REFUNDED, "declined", "payment_gateway_timeout")
+
+
+def test_no_late_capture_ends_failed_with_the_reason_of_the_decline() -> None:
+    topup = TopUp.new(request())
+    topup.mark_failing("interrupted")
+    topup.mark_failed()
+    assert (topup.state, topup.status, topup.reason, topup.final) == (State.FAILED, "declined", "interrupted", True)
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [(State.REQUESTED, "pending"), (State.CHARGED, "pending"), (State.DEPOSITED, "completed"),
+     (State.DECLINED, "declined"), (State.FAILING, "declined"), (State.FAILED, "declined"),
+     (State.REFUNDING, "declined"), (State.REFUNDED, "declined")],
+)  # fmt: skip
+def test_the_public_status_of_every_state(state: State, status: str) -> None:
+    topup = TopUp.new(request())
+    topup.state = state
+    assert (topup.status, topup.decided) == (status, status != "pending")
 
 
 def test_illegal_moves_are_refused() -> None:
@@ -80,6 +109,15 @@ def test_illegal_moves_are_refused() -> None:
     topup.mark_deposited()
     with pytest.raises(InvalidTransition):
         topup.mark_refunding("late")
+    failing = TopUp.new(request())
+    failing.mark_failing("payment_gateway_timeout")
+    for move in (lambda: failing.mark_charged("ch_2"), failing.mark_deposited, lambda: failing.mark_declined("x")):
+        with pytest.raises(InvalidTransition):
+            move()
+    declined = TopUp.new(request())
+    declined.mark_declined("card_declined")
+    with pytest.raises(InvalidTransition):
+        declined.mark_captured_late("ch_3")
 
 
 def test_a_deposit_may_have_been_sent_unless_every_attempt_was_proven_unsent() -> None:
