@@ -2,7 +2,7 @@
 freed (a leaked one would keep its top-up from every other worker)."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -66,16 +66,10 @@ LOCK_QUERY_FAILURES = {
 async def test_a_failed_lock_query_frees_connection_and_lock(
     pooled: AsyncEngine, other_worker: AdvisoryLockClaims, failing_query: str, error: type[Exception]
 ) -> None:
-    @event.listens_for(pooled.sync_engine, "before_cursor_execute", retval=True)
     def lock_then_fail(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> tuple[str, Any]:
         return (failing_query.format(statement) if "pg_try_advisory_lock" in statement else statement), parameters
 
-    topup_id = uuid.uuid4()
-    with pytest.raises(error):
-        async with AdvisoryLockClaims(pooled).hold(topup_id):
-            pytest.fail("a claim whose lock query failed was held")
-    event.remove(pooled.sync_engine, "before_cursor_execute", lock_then_fail)
-    await assert_released(pooled, other_worker, topup_id)
+    await assert_fails_then_releases(pooled, other_worker, error, "before_cursor_execute", lock_then_fail, retval=True)
 
 
 async def test_a_failed_commit_after_locking_frees_connection_and_lock(
@@ -84,10 +78,22 @@ async def test_a_failed_commit_after_locking_frees_connection_and_lock(
     def commit_fails(conn: Any) -> None:  # the session lives on, holding the lock it just took
         raise ConnectionResetError("commit lost")
 
-    event.listen(pooled.sync_engine, "commit", commit_fails)
+    await assert_fails_then_releases(pooled, other_worker, DatabaseUnavailable, "commit", commit_fails)
+
+
+async def assert_fails_then_releases(
+    pooled: AsyncEngine,
+    other_worker: AdvisoryLockClaims,
+    error: type[Exception],
+    event_name: str,
+    hook: Callable[..., Any],
+    **listen: bool,
+) -> None:
+    """With `hook` on the engine's `event_name`, a claim fails with `error`; then its connection and lock are free."""
     topup_id = uuid.uuid4()
-    with pytest.raises(DatabaseUnavailable):
+    event.listen(pooled.sync_engine, event_name, hook, **listen)
+    with pytest.raises(error):
         async with AdvisoryLockClaims(pooled).hold(topup_id):
-            pytest.fail("a claim whose commit failed was held")
-    event.remove(pooled.sync_engine, "commit", commit_fails)
+            pytest.fail("a claim whose lock query or commit failed was held")
+    event.remove(pooled.sync_engine, event_name, hook)
     await assert_released(pooled, other_worker, topup_id)
