@@ -45,10 +45,22 @@ def service_config(service: str, repeatable: Iterable[str]) -> dict[str, Any]:
     return config
 
 
-def options(service: str, repeatable: Iterable[str] = ()) -> list[tuple[str, Any]]:
-    return [*BASE_OPTIONS, ("grpc.service_config", json.dumps(service_config(service, repeatable)))]
+def options(service: str, repeatable: Iterable[str] = (), target: str = "") -> list[tuple[str, Any]]:
+    config = ("grpc.service_config", json.dumps(service_config(service, repeatable)))
+    return [*BASE_OPTIONS, config, *_authority(target)]
+
+
+def _authority(target: str) -> list[tuple[str, Any]]:
+    """For a target listing several replicas, the host of the first as the authority the servers' certificates must
+    name: gRPC's own default is the whole list (`127.0.0.1:50051,127.0.0.1:50061`), which no certificate names, so
+    TLS would refuse every replica ("Hostname Verification Check failed")."""
+    scheme, _, addresses = target.partition(":")
+    if scheme not in ("ipv4", "ipv6") or "," not in addresses:
+        return []
+    host = addresses.split(",", 1)[0].rsplit(":", 1)[0]  # each address is host:port ([host]:port for IPv6)
+    return [("grpc.default_authority", host.strip("[]"))]
 
 
 def channel(target: str, settings: ServiceSettings, service: str, repeatable: Iterable[str] = ()) -> grpc.aio.Channel:
     """A channel to `service` at `target` (mutual TLS unless `settings` allow plaintext)."""
-    return tls.aio_channel(target, settings, options(service, repeatable))
+    return tls.aio_channel(target, settings, options(service, repeatable, target))

@@ -67,3 +67,13 @@ def test_service_config_retries_only_the_repeatable_methods() -> None:
     assert "methodConfig" not in grpc_channels.service_config("x.Y", [])
     options = dict(grpc_channels.options("x.Y"))
     assert json.loads(options["grpc.service_config"])["retryThrottling"]["tokenRatio"] == 0.1
+
+
+def test_a_target_of_several_replicas_names_the_first_host_as_its_authority() -> None:
+    def authority(target: str) -> str | None:
+        return dict(grpc_channels.options("x.Y", [], target)).get("grpc.default_authority")
+
+    assert authority("ipv4:127.0.0.1:50051,127.0.0.1:50061") == "127.0.0.1"
+    assert authority("ipv6:[::1]:50051,[::1]:50061") == "::1"
+    assert authority("ipv4:127.0.0.1:50051") is None  # gRPC's own default is right for one address
+    assert authority("127.0.0.1:50051") is None
