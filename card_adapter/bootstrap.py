@@ -16,10 +16,13 @@ from card_adapter.config import Settings
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.settlement import Settlement
 from card_adapter.service_layer.settlement_workers import SettlementWorkers
-from kernel import tls
+from generated import bank_pb2
+from kernel import grpc_channels
 
-# Reconnect quickly after the Bank restarts instead of waiting out gRPC's default backoff.
-CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
+BANK_SERVICE = bank_pb2.DESCRIPTOR.services_by_name["BankService"].full_name
+# What gRPC may send again after UNAVAILABLE (kernel.grpc_channels), to another Bank replica: a deposit is idempotent
+# by payment id, a balance a read.
+BANK_REPEATABLE = ("DepositMoney", "GetBalance")
 
 
 @dataclass
@@ -44,7 +47,7 @@ class CardAdapter:
 def bootstrap(settings: Settings) -> CardAdapter:
     engine = create_engine(settings)
     claims_engine = create_async_engine(settings.database_url.get_secret_value(), poolclass=NullPool)
-    channel = tls.aio_channel(settings.bank_target, settings, CHANNEL_OPTIONS)
+    channel = grpc_channels.channel(settings.bank_target, settings, BANK_SERVICE, BANK_REPEATABLE)
     bank = GrpcBank(channel, settings.bank_timeout_s)
     gateway = MockPaymentGateway(
         engine,

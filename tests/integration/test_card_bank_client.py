@@ -15,10 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from card_adapter.adapters.bank_client import GrpcBank
-from card_adapter.bootstrap import CHANNEL_OPTIONS
+from card_adapter.bootstrap import BANK_REPEATABLE, BANK_SERVICE
 from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown
 from card_adapter.domain.topup import TopUp, TopUpRequest
+from kernel import grpc_channels
 from stack import certificates, processes
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
@@ -30,7 +31,8 @@ async def bank_client(bank_service: StackConfig, api: httpx.AsyncClient) -> Asyn
     """A client as the Card Adapter wires it; the Bank runs again after the test and the gateway sees it."""
     target = f"{bank_service.host}:{bank_service.bank_port}"
     credentials = certificates.client_credentials(bank_service)
-    async with grpc.aio.secure_channel(target, credentials, options=CHANNEL_OPTIONS) as channel:
+    options = grpc_channels.options(BANK_SERVICE, BANK_REPEATABLE)
+    async with grpc.aio.secure_channel(target, credentials, options=options) as channel:
         yield GrpcBank(channel, timeout_s=3.0)  # long enough to see the Bank wait and to kill it meanwhile
     start_bank(bank_service)
     await wait_ready(api)
