@@ -137,10 +137,11 @@ async def test_concurrent_transfers_from_one_account(api: httpx.AsyncClient, eng
 
 
 async def test_health_and_docs(api: httpx.AsyncClient) -> None:
-    assert (await api.get("/health/live")).json() == {"status": "ok", "checks": {}}
+    assert (await api.get("/health/live")).json() == {"status": "ok", "checks": {}, "breakers": {}}
     ready = await api.get("/health/ready")
     # Only the Bank is required; the Card Adapter and Analytics are reported (status degraded without them).
     assert ready.status_code == 200 and ready.json()["checks"]["bank"] == "serving"
+    assert set(ready.json()["breakers"].values()) <= {"closed"}
     assert (await api.get("/docs")).status_code == 200
     assert (await api.get("/openapi.json")).json()["info"]["title"] == "Wallet API"
     echoed = await api.get("/health/live", headers={"X-Request-ID": "trace-me"})
