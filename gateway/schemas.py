@@ -97,7 +97,8 @@ class TopUp(BaseModel):
         "payment_gateway_error, interrupted, deposit_failed (the card was charged, then refunded)",
     )
     state: str = Field(
-        description="The detailed state: requested, charged, deposited, declined, failed, refunding or refunded"
+        description="The detailed state: requested, charged, deposited, declined, failing (declined, watched for a "
+        "late capture), failed, refunding or refunded"
     )
     card_last4: str = Field(examples=["4242"])
     card_brand: str = Field(examples=["visa"])

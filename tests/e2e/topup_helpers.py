@@ -22,7 +22,7 @@ from tests.polling import eventually
 
 SUCCEEDS = mock_gateway.SUCCEEDS
 TEST_CARDS = [SUCCEEDS, mock_gateway.DECLINED, mock_gateway.INSUFFICIENT_FUNDS, mock_gateway.TIMES_OUT,
-              mock_gateway.FAILS_AFTER_CAPTURE]  # fmt: skip
+              mock_gateway.FAILS_AFTER_CAPTURE, mock_gateway.CAPTURES_LATE]  # fmt: skip
 
 
 def card(number: str = SUCCEEDS, **changes: object) -> dict[str, Any]:
