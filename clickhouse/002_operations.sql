@@ -3,6 +3,10 @@
 -- which ReplacingMergeTree collapses on merge; until then queries skip them with LIMIT 1 BY.
 -- Ordered for per-account history read newest first. Time is microseconds since the epoch
 -- (18.16 has no DateTime64).
+-- A page reads a time window of one account (analytics/adapters/history_windows.py), and the server
+-- reads whole granules: 2048 rows, not the default 8192, keep that near a page's own size (server
+-- time of a 201-row page at 1,000,000 operations: 6 -> 3 ms p50, 26 -> 16 ms p99). A table created
+-- before keeps the granularity it was made with.
 CREATE TABLE IF NOT EXISTS ${database}.operations
 (
     account_id UUID,
@@ -20,4 +24,5 @@ CREATE TABLE IF NOT EXISTS ${database}.operations
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(toDateTime(intDiv(occurred_at_us, 1000000)))
-ORDER BY (account_id, occurred_at_us, event_id);
+ORDER BY (account_id, occurred_at_us, event_id)
+SETTINGS index_granularity = 2048;

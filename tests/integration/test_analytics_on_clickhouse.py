@@ -21,6 +21,7 @@ from tests.integration import operations_rows as rows
 from tests.integration.analytics_servers import analytics_server, silent_port
 
 START_US = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp()) * 1_000_000
+DAY_US = 86_400_000_000
 Request = analytics_pb2.GetOperationsRequest
 
 
@@ -131,6 +132,46 @@ async def test_a_walk_of_600_has_no_gap_and_no_duplicate_while_rows_and_redelive
     merged = await walk(stub, Request(account_id=str(account), page_size=200))
     assert [o.event_id for o in merged][-600:] == expected
     assert len(merged) == count_rows(store, account)
+
+
+async def test_walks_of_a_long_uneven_history_match_the_plain_query_for_every_filter(store: Client, stub) -> None:  # type: ignore[no-untyped-def]
+    """Pages are read by time windows (analytics/adapters/history_windows.py) learned from earlier pages: bursts,
+    ties, gaps of weeks and redeliveries over years of history change no page, whatever the filter or page size."""
+    account, rng, at = uuid.uuid4(), random.Random(11), START_US
+    history = []
+    for i in range(1500):
+        at += rng.choices(
+            [rng.choice([0, 1, 1000]), rng.randrange(1, 600_000_000), DAY_US, 30 * DAY_US], [45, 45, 8, 2]
+        )[0]
+        history.append((rows.topup if i % 5 == 0 else rows.transfer)(account, at))
+    rows.insert(store, history)
+    rows.insert(store, rng.sample(history, 60))
+    times = sorted(row[1] for row in history)
+    query = (  # ClickHouse's own order of event ids within a microsecond
+        "SELECT DISTINCT occurred_at_us, event_id, toString(operation_type) FROM operations "
+        "WHERE account_id = toUUID(%(a)s) ORDER BY occurred_at_us DESC, event_id DESC"
+    )
+    newest_first = store.query(query, parameters={"a": str(account)}).result_rows
+    assert len(newest_first) == 1500
+    month = Timestamp()
+    month.FromMicroseconds(times[700])
+    month_end = Timestamp()
+    month_end.FromMicroseconds(times[700] + 30 * DAY_US)
+    cases = [
+        (Request(account_id=str(account)), lambda t, kind: True),
+        (Request(account_id=str(account), types=[analytics_pb2.OPERATION_TYPE_TOPUP]), lambda t, kind: kind == "topup"),
+        (Request(account_id=str(account), from_time=month), lambda t, kind: t >= times[700]),
+        (Request(account_id=str(account), to_time=month), lambda t, kind: t < times[700]),
+        (
+            Request(account_id=str(account), from_time=month, to_time=month_end),
+            lambda t, kind: times[700] <= t < times[700] + 30 * DAY_US,
+        ),
+    ]
+    for size in (200, 7, 50):  # the first round reads an account it knows nothing of, the others what it learned
+        for request, admits in cases:
+            request.page_size = size
+            seen = await walk(stub, analytics_pb2.GetOperationsRequest.FromString(request.SerializeToString()))
+            assert [o.event_id for o in seen] == [str(e) for t, e, kind in newest_first if admits(t, kind)]
 
 
 def count_rows(store: Client, account: uuid.UUID) -> int:

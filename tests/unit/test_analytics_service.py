@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2
 
 from analytics.adapters.clickhouse_operations import history_sql, translate
+from analytics.adapters.history_windows import Newest, Since
 from analytics.domain import errors
 from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, Position
 from analytics.domain.page_token import PageTokens
@@ -127,6 +128,23 @@ def test_the_first_page_query_has_only_the_account_condition() -> None:
     sql, params = history_sql(HistoryFilter(uuid.uuid4()), None, 3)
     assert "WHERE account_id = toUUID(%(account_id)s) ORDER BY" in sql
     assert set(params) == {"account_id", "limit"}
+
+
+def test_a_window_bounds_the_time_the_primary_key_reads() -> None:
+    f = HistoryFilter(uuid.uuid4(), frozenset([OperationType.TOPUP]), to_us=500)
+    sql, params = history_sql(f, None, 51, Since(400, 150))
+    assert "AND occurred_at_us >= %(since_us)s ORDER BY" in sql
+    assert params["since_us"] == 250
+
+
+def test_the_exact_window_is_bounded_by_the_newest_rows_that_match_the_same_conditions() -> None:
+    f = HistoryFilter(uuid.uuid4(), frozenset([OperationType.TOPUP]), 10, 20)
+    sql, params = history_sql(f, Position(15, uuid.uuid4()), 51, Newest(102))
+    where, subquery = sql.split(" AND occurred_at_us >= (SELECT ")
+    conditions = where.split(" WHERE ")[1]
+    assert f"FROM operations WHERE {conditions} ORDER BY occurred_at_us DESC LIMIT %(probe)s))" in subquery
+    assert "uniqExact(event_id) < %(limit)s, 0, min(occurred_at_us)" in subquery
+    assert (params["probe"], params["limit"]) == (102, 51)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pathlib import Path
 from clickhouse_connect.driver.binding import bind_query
 
 from analytics.adapters.clickhouse_operations import history_sql
+from analytics.adapters.history_windows import Newest, Since
 from analytics.domain.history import HistoryFilter, OperationType, Position
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,9 +225,10 @@ def test_history_values_are_bound_client_side() -> None:
     """ClickHouse 18.16 has no server-side parameters: clickhouse-connect must bind %(name)s itself, escaped."""
     account, event = uuid.uuid4(), uuid.uuid4()
     history = HistoryFilter(account, frozenset([OperationType.TOPUP]), 1_700_000_000_000_001, 1_800_000_000_000_002)
-    sql, parameters = history_sql(history, Position(1_750_000_000_000_003, event), 51)
-    for value in (str(account), str(event), "1700000000000001", "1800000000000002", "1750000000000003", "topup"):
-        assert value not in sql
-    bound, server_parameters = bind_query(sql, parameters)
-    assert server_parameters == {}
-    assert f"toUUID('{account}')" in str(bound) and "IN ('topup')" in str(bound)
+    for window in (None, Since(1_750_000_000_000_003, 1_000_000), Newest(102)):
+        sql, parameters = history_sql(history, Position(1_750_000_000_000_003, event), 51, window)
+        for value in (str(account), str(event), "1700000000000001", "1800000000000002", "1750000000000003", "topup"):
+            assert value not in sql
+        bound, server_parameters = bind_query(sql, parameters)
+        assert server_parameters == {}
+        assert f"toUUID('{account}')" in str(bound) and "IN ('topup')" in str(bound)
