@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # package:minimum line coverage enforced by `make test`
 COVERAGE_FLOORS := bank:80 card_adapter:80 analytics:90
 
-.PHONY: up down status install gen test bench loadtest lint clean
+.PHONY: up down status restart install gen test bench loadtest lint clean
 
 up: install
 	$(RUN) python -m stack up
@@ -16,6 +16,11 @@ down:
 
 status:
 	$(RUN) python -m stack status
+
+# The replicas of SERVICE (bank, card_adapter, analytics, gateway; proxy: a graceful nginx reload), or of every
+# service, one at a time: each serves again before the next goes
+restart:
+	$(RUN) python -m stack restart $(SERVICE)
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv

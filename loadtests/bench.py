@@ -18,8 +18,8 @@ from loadtests import cpu_usage, history, pipeline_lag
 from loadtests import load_generators as generators
 from loadtests.load_generators import BENCH_ACCOUNTS, Result
 from loadtests.transfers import BENCH_USER, RICH, bench_user_headers
-from stack import processes, system
-from stack.config import StackConfig, ephemeral_config
+from stack import processes, services, system
+from stack.config import StackConfig, ephemeral_config, replicas_each
 
 RESULTS = Path(__file__).parent / "results"
 PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
@@ -27,8 +27,8 @@ PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
 
 @contextmanager
 def profiled(cfg: StackConfig, name: str, seconds: float) -> Iterator[None]:
-    """A py-spy flame graph of `name`'s process while the block runs: RESULTS/<name>.svg."""
-    pid = processes.running_pid(cfg, name)
+    """A py-spy flame graph of service `name`'s first replica while the block runs: RESULTS/<name>.svg."""
+    pid = processes.running_pid(cfg, services.replica_names(cfg, name)[0])
     argv = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200"]
     argv += ["--nonblocking", "--format", "flamegraph", "-o", str(RESULTS / f"{name}.svg")]
     spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -120,7 +120,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    cfg = ephemeral_config()
+    # One process of each service (behind the proxy), so that each hop's figures stay comparable from run to run.
+    cfg = ephemeral_config(**replicas_each(1))
     # One user sends every benchmark transfer: its per-user limit must not be what is measured.
     os.environ["GATEWAY_RATE_LIMIT_MONEY"] = "1000000/second"
     try:

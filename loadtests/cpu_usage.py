@@ -10,7 +10,7 @@ from pathlib import Path
 from stack import processes
 from stack.config import StackConfig
 
-COMPONENTS = ("gateway", "bank", "postgres", "redis", "connect", "kafka", "clickhouse", "analytics")
+COMPONENTS = ("proxy", "gateway", "bank", "postgres", "redis", "connect", "kafka", "clickhouse", "analytics")
 LOAD_GENERATOR = "load generator"
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
@@ -38,9 +38,18 @@ def _tree_cpu_s(pid: int, tree: dict[int, list[int]]) -> float:
     return _cpu_s(pid) + sum(_tree_cpu_s(child, tree) for child in tree.get(pid, []))
 
 
+def _component(program: str) -> str:
+    """A replica counts as its service: bank-2 -> bank."""
+    service, _, index = program.rpartition("-")
+    return service if service and index.isdigit() else program
+
+
 def snapshot(cfg: StackConfig) -> dict[str, float]:
     tree = _children()
-    used = {name: _tree_cpu_s(pid, tree) for name in COMPONENTS if (pid := processes.running_pid(cfg, name))}
+    used: dict[str, float] = {}
+    for program in processes.status(cfg):
+        if program.pid and (component := _component(program.name)) in COMPONENTS:
+            used[component] = used.get(component, 0.0) + _tree_cpu_s(program.pid, tree)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the load generators this process ran and waited for
     return used | {LOAD_GENERATOR: children.ru_utime + children.ru_stime}
 

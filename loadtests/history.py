@@ -14,8 +14,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from generated import analytics_pb2, analytics_pb2_grpc
 from loadtests.transfers import Run
-from stack import certificates, clickhouse, kafka, processes, services
-from stack.config import StackConfig, ephemeral_config
+from stack import certificates, clickhouse, kafka, services
+from stack.config import StackConfig, ephemeral_config, replicas_each
 
 YEAR_START_US = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000
 YEAR_US = 365 * 24 * 3600 * 1_000_000
@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--operations", type=int, default=OPERATIONS)
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
-    cfg = ephemeral_config()
+    cfg = ephemeral_config(**replicas_each(1))
     try:
         kafka.start(cfg)
         clickhouse.start(cfg)
@@ -128,7 +128,7 @@ def main() -> None:
         runs = asyncio.run(get_operations_latency(cfg, args.operations, args.samples))
         print(summary(runs, args.operations))
     finally:
-        processes.stop(cfg, "analytics")
+        services.stop_replicas(cfg, "analytics")
         clickhouse.stop(cfg)
         kafka.stop(cfg)
         shutil.rmtree(cfg.state_dir, ignore_errors=True)

@@ -1,29 +1,32 @@
-"""`python -m stack up|down|status|topic`: run the Wallet natively, as `make up` / `make down` do."""
+"""`python -m stack up|down|status|restart|topic`: run the Wallet natively, as `make up` / `make down` do."""
 
 import argparse
 import json
 import sys
 import time
 
-from stack import inspect_pipeline, processes, system
-from stack.config import StackConfig
+from stack import inspect_pipeline, processes, proxy, rolling_restart, system
+from stack.config import SERVICES, StackConfig
 from stack.processes import ProgramStatus, StackError
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack")
-    parser.add_argument("command", choices=["up", "down", "status", "topic"])
-    command = parser.parse_args().command
+    parser.add_argument("command", choices=["up", "down", "status", "restart", "topic"])
+    restartable = [*SERVICES, proxy.NAME]
+    parser.add_argument("service", nargs="?", choices=restartable, help="restart: this service only (default: all)")
+    arguments = parser.parse_args()
+    command = arguments.command
     cfg = StackConfig()
     started = time.monotonic()
     try:
         if command == "up":
             system.up(cfg)
             print(f"Wallet is up in {time.monotonic() - started:.1f}s (state and logs in {cfg.state_dir})")
-            print(f"  REST API      http://{cfg.host}:{cfg.gateway_port}  (docs: /docs)")
-            print(f"  Bank gRPC     {cfg.host}:{cfg.bank_port}")
-            print(f"  Card Adapter  {cfg.host}:{cfg.card_adapter_port}  (gRPC)")
-            print(f"  Analytics     {cfg.host}:{cfg.analytics_port}  (gRPC)")
+            print(f"  REST API      {proxy.url(cfg)}  (docs: /docs; nginx over gateways on {_ports(cfg, 'gateway')})")
+            print(f"  Bank          gRPC on {cfg.host}:{_ports(cfg, 'bank')}")
+            print(f"  Card Adapter  gRPC on {cfg.host}:{_ports(cfg, 'card_adapter')}")
+            print(f"  Analytics     gRPC on {cfg.host}:{_ports(cfg, 'analytics')}")
             print(f"  PostgreSQL    postgresql://{cfg.pg_user}@{cfg.host}:{cfg.pg_port}/{cfg.pg_database}")
             print(f"  Kafka         {cfg.kafka_bootstrap}  (topic {cfg.topic})")
             print(f"  Connect REST  http://{cfg.host}:{cfg.connect_port}/connectors/wallet-outbox/status")
@@ -31,6 +34,14 @@ def main() -> int:
         elif command == "down":
             system.down(cfg)
             print("Wallet is down")
+        elif command == "restart":
+            if arguments.service == proxy.NAME:
+                proxy.reload(cfg)
+                print("proxy reloaded (its old workers finished their requests)")
+            elif arguments.service:
+                rolling_restart.restart(cfg, arguments.service, print)
+            else:
+                rolling_restart.restart_everything(cfg, print)
         elif command == "topic":
             for message in inspect_pipeline.topic_tail(cfg):
                 print(json.dumps(message))
@@ -47,10 +58,14 @@ def main() -> int:
 
 def status_table(programs: list[ProgramStatus]) -> str:
     """`make status`: each supervised process, its state, pid, uptime and the restarts after crashes."""
-    lines = [f"{'process':14} {'state':9} {'pid':>8} {'uptime':>9} {'restarts':>8}"]
+    lines = [f"{'process':16} {'state':9} {'pid':>8} {'uptime':>9} {'restarts':>8}"]
     for p in programs:
-        lines.append(f"{p.name:14} {p.state:9} {p.pid or '-':>8} {_duration(p.uptime_s):>9} {p.restarts:>8}")
+        lines.append(f"{p.name:16} {p.state:9} {p.pid or '-':>8} {_duration(p.uptime_s):>9} {p.restarts:>8}")
     return "\n".join(lines)
+
+
+def _ports(cfg: StackConfig, service: str) -> str:
+    return ", ".join(str(port) for port in cfg.replica_ports(service))
 
 
 def _duration(seconds: float | None) -> str:

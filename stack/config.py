@@ -3,10 +3,14 @@
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The Wallet's own services: each runs as one process or more (replicas), each replica on its own port.
+SERVICES = ("bank", "card_adapter", "analytics", "gateway")
 
 
 class StackConfig(BaseSettings):
@@ -33,9 +37,43 @@ class StackConfig(BaseSettings):
     bank_port: int = 50051
     analytics_port: int = 50052
     card_adapter_port: int = 50053
+    # The reverse proxy in front of the gateway replicas: the REST API's one address.
     gateway_port: int = 8000
 
+    # How many processes of each service run (replicas): gRPC clients balance over a service's replicas, the proxy
+    # over the gateway's.
+    bank_replicas: int = Field(default=2, ge=1)
+    analytics_replicas: int = Field(default=2, ge=1)
+    card_adapter_replicas: int = Field(default=2, ge=1)
+    gateway_replicas: int = Field(default=2, ge=1)
+    # The replicas' ports, one each (WALLET_BANK_REPLICA_PORTS='[50051,50061]'). Empty: the service's port and every
+    # tenth after it (Bank 50051, 50061…); the gateway's are the ports after the proxy's (8001, 8002…).
+    bank_replica_ports: list[int] = []
+    analytics_replica_ports: list[int] = []
+    card_adapter_replica_ports: list[int] = []
+    gateway_replica_ports: list[int] = []
+
     topic: str = "wallet.operations"
+
+    @model_validator(mode="after")
+    def _a_port_per_replica(self) -> "StackConfig":
+        for service in SERVICES:
+            ports = getattr(self, f"{service}_replica_ports")
+            if ports and len(ports) != self.replicas(service):
+                raise ValueError(f"{service}: {self.replicas(service)} replicas, but {len(ports)} replica ports")
+        return self
+
+    def replicas(self, service: str) -> int:
+        return int(getattr(self, f"{service}_replicas"))
+
+    def replica_ports(self, service: str) -> list[int]:
+        """Where each replica of `service` listens, the first replica's first."""
+        if ports := getattr(self, f"{service}_replica_ports"):
+            return list(ports)
+        base = int(getattr(self, f"{service}_port"))
+        if service == "gateway":
+            return [base + 1 + i for i in range(self.replicas(service))]
+        return [base + 10 * i for i in range(self.replicas(service))]
 
     def path(self, *parts: str) -> Path:
         return self.state_dir.joinpath(*parts)
@@ -84,13 +122,28 @@ class StackConfig(BaseSettings):
 PORT_FIELDS = tuple(name for name in StackConfig.model_fields if name.endswith("_port"))
 
 
-def ephemeral_config() -> StackConfig:
-    """A stack in a fresh temp folder on free ports, for tests and benchmarks beside a running `make up`."""
+def replicas_each(count: int) -> dict[str, int]:
+    """The settings for `count` replicas of every service: ephemeral_config(**replicas_each(1))."""
+    return {f"{service}_replicas": count for service in SERVICES}
+
+
+def ephemeral_config(**settings: Any) -> StackConfig:
+    """A stack in a fresh temp folder on free ports (every replica's too), for tests and benchmarks beside a running
+    `make up`; `settings` are StackConfig's, e.g. bank_replicas=1."""
     import tempfile
 
     from stack.processes import free_ports
 
     state = Path(tempfile.mkdtemp(prefix="wallet-ephemeral-"))
     state.chmod(0o755)  # the postgres OS user must reach its cluster inside
-    ports = free_ports(len(PORT_FIELDS))
-    return StackConfig(state_dir=state, **dict(zip(PORT_FIELDS, ports, strict=True)))
+    counts = StackConfig(state_dir=state, **settings)
+    ports = iter(free_ports(len(PORT_FIELDS) + sum(counts.replicas(service) for service in SERVICES)))
+    fixed = {name: next(ports) for name in PORT_FIELDS}
+    replica_ports: dict[str, list[int]] = {}
+    for service in SERVICES:
+        # A gRPC service's first replica listens on the service's port (what a client of one replica, such as ghz,
+        # dials); the gateway's port is the proxy's.
+        first = [] if service == "gateway" else [fixed[f"{service}_port"]]
+        more = [next(ports) for _ in range(counts.replicas(service) - len(first))]
+        replica_ports[f"{service}_replica_ports"] = first + more
+    return StackConfig(**{"state_dir": state, **settings, **fixed, **replica_ports})

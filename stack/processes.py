@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ RESTARTING = ("BACKOFF", "EXITED")
 SUPERVISORD_TIMEOUT = 15.0
 # a unix socket's path has at most 107 bytes
 _MAX_SOCKET_PATH = 100
+_ESTABLISHED = "01"  # a TCP state in /proc/net/tcp
 
 
 class StackError(RuntimeError):
@@ -156,16 +158,27 @@ def spawn(
             supervisor.removeProcessGroup(name)
         if name in added or name in changed:
             supervisor.addProcessGroup(name)
-        _keep_stopped(cfg, name)  # e.g. retrying after a failed start (BACKOFF)
-        try:
-            supervisor.startProcess(name, False)
-        except xmlrpc.client.Fault as error:
-            message = f"supervisord could not start {name}: {error.faultString}\n{log_tail(cfg, name)}"
-            raise StackError(message) from error
-        pid = supervisor.getProcessInfo(name)["pid"]
-        if pid:
-            _wait_exec(supervisor, pid)
-    if not pid:
+        return _start(cfg, supervisor, name)
+
+
+def restart(cfg: StackConfig, name: str) -> int:
+    """Stop `name` by its stop signal (a service drains on it) and start it again as the same program; returns the
+    new pid."""
+    with _supervisor(cfg) as supervisor:
+        return _start(cfg, supervisor, name)
+
+
+def _start(cfg: StackConfig, supervisor: Any, name: str) -> int:
+    _keep_stopped(cfg, name)  # e.g. retrying after a failed start (BACKOFF)
+    try:
+        supervisor.startProcess(name, False)
+    except xmlrpc.client.Fault as error:
+        message = f"supervisord could not start {name}: {error.faultString}\n{log_tail(cfg, name)}"
+        raise StackError(message) from error
+    pid = supervisor.getProcessInfo(name)["pid"]
+    if pid:
+        _wait_exec(supervisor, pid)
+    else:
         stop(cfg, name)
         raise StackError(f"{name} exited at once:\n{log_tail(cfg, name)}")
     return int(pid)
@@ -309,6 +322,16 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid`."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):  # exited meanwhile
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
 def alive(pid: int) -> bool:
     """Whether `pid` exists and is not a zombie."""
     try:
@@ -341,6 +364,17 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def established_connections(port: int) -> int:
+    """How many TCP connections to the local `port` are established (IPv4, and IPv6 with v4-mapped addresses)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                local, _remote, state = line.split()[1:4]
+                count += state == _ESTABLISHED and int(local.rsplit(":", 1)[1], 16) == port
+    return count
+
+
 def free_port() -> int:
     return free_ports(1)[0]
 
@@ -353,6 +387,13 @@ def free_ports(count: int) -> list[int]:
         for sock in socks:
             sock.bind(("127.0.0.1", 0))
         return [int(sock.getsockname()[1]) for sock in socks]
+
+
+def keep_logs(cfg: StackConfig) -> Path:
+    """A copy of the stack's logs outside its state folder (about to be removed), for a run that failed."""
+    kept = Path(tempfile.gettempdir()) / f"wallet-logs-{cfg.state_dir.name}"
+    shutil.copytree(cfg.logs_dir, kept, dirs_exist_ok=True)
+    return kept
 
 
 def log_tail(cfg: StackConfig, name: str, lines: int = 30) -> str:

@@ -10,7 +10,15 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from stack import certificates, processes, secrets
-from stack.config import REPO_ROOT, StackConfig
+from stack.config import REPO_ROOT, SERVICES, StackConfig
+
+START_TIMEOUT = 60.0
+# The module each gRPC service runs as.
+GRPC_MODULES = {
+    "bank": "bank.entrypoints.grpc_server",
+    "card_adapter": "card_adapter.entrypoints.grpc_server",
+    "analytics": "analytics.entrypoints.grpc_server",
+}
 
 
 @dataclass(frozen=True)
@@ -18,21 +26,26 @@ class Service:
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    http: bool = False  # serves HTTP (a gateway), else gRPC
+
+
+def grpc_target(cfg: StackConfig, service: str) -> str:
+    """Every replica of `service`, as a gRPC target: its clients balance over them (kernel.grpc_channels)."""
+    addresses = ",".join(f"{cfg.host}:{port}" for port in cfg.replica_ports(service))
+    return f"ipv4:{addresses}" if "," in addresses else addresses
 
 
 def service_env(cfg: StackConfig) -> dict[str, str]:
     """Every service setting the stack decides, as the environment variables the services read."""
     return {
         "BANK_HOST": cfg.host,
-        "BANK_PORT": str(cfg.bank_port),
-        "GATEWAY_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
-        "GATEWAY_ANALYTICS_TARGET": f"{cfg.host}:{cfg.analytics_port}",
-        "GATEWAY_CARD_ADAPTER_TARGET": f"{cfg.host}:{cfg.card_adapter_port}",
+        "GATEWAY_BANK_TARGET": grpc_target(cfg, "bank"),
+        "GATEWAY_ANALYTICS_TARGET": grpc_target(cfg, "analytics"),
+        "GATEWAY_CARD_ADAPTER_TARGET": grpc_target(cfg, "card_adapter"),
         "CARD_ADAPTER_HOST": cfg.host,
-        "CARD_ADAPTER_PORT": str(cfg.card_adapter_port),
-        "CARD_ADAPTER_BANK_TARGET": f"{cfg.host}:{cfg.bank_port}",
+        "CARD_ADAPTER_BANK_TARGET": grpc_target(cfg, "bank"),
         "ANALYTICS_HOST": cfg.host,
-        "ANALYTICS_PORT": str(cfg.analytics_port),
         "ANALYTICS_CLICKHOUSE_HOST": cfg.host,
         "ANALYTICS_CLICKHOUSE_HTTP_PORT": str(cfg.clickhouse_http_port),
         "ANALYTICS_KAFKA_BROKERS": cfg.kafka_bootstrap,
@@ -46,52 +59,88 @@ def _tls_env(cfg: StackConfig) -> dict[str, str]:
     """BANK_TLS_CA_FILE, BANK_TLS_CERT_FILE, BANK_TLS_KEY_FILE and so on: each service's own certificate."""
     return {
         f"{service.upper()}_{setting.upper()}": str(path)
-        for service in ("bank", "card_adapter", "analytics", "gateway")
+        for service in SERVICES
         for setting, path in certificates.identity(cfg, service).tls_settings().items()
     }
 
 
-def bank(cfg: StackConfig) -> Service:
-    return Service("bank", [sys.executable, "-m", "bank.entrypoints.grpc_server"], service_env(cfg))
+def replica_names(cfg: StackConfig, service: str) -> list[str]:
+    """The supervisord programs of `service`'s replicas: bank-1, bank-2…"""
+    return [f"{service}-{index}" for index in range(1, cfg.replicas(service) + 1)]
 
 
-def card_adapter(cfg: StackConfig, **settings: str) -> Service:
-    """`settings` override CARD_ADAPTER_* variables, e.g. deposit_budget_s="5"."""
-    argv = [sys.executable, "-m", "card_adapter.entrypoints.grpc_server"]
-    return Service("card_adapter", argv, _env_with(cfg, "CARD_ADAPTER", settings))
-
-
-def analytics(cfg: StackConfig, **settings: str) -> Service:
-    """`settings` override ANALYTICS_* variables, e.g. query_timeout_s="1"."""
-    argv = [sys.executable, "-m", "analytics.entrypoints.grpc_server"]
-    return Service("analytics", argv, _env_with(cfg, "ANALYTICS", settings))
-
-
-def start_analytics(cfg: StackConfig, **settings: str) -> None:
-    """Start the Analytics service and wait until it serves gRPC health (ClickHouse need not be up)."""
-    start(cfg, analytics(cfg, **settings), lambda: grpc_serving(cfg, cfg.analytics_port))
+def replica(cfg: StackConfig, service: str, index: int = 1, **settings: str) -> Service:
+    """Replica `index` (from 1) of `service` on its own port; `settings` override the service's variables
+    (CARD_ADAPTER_DEPOSIT_BUDGET_S for card_adapter's deposit_budget_s="5", GATEWAY_RATE_LIMIT_MONEY…)."""
+    port = cfg.replica_ports(service)[index - 1]
+    name = f"{service}-{index}"
+    if service == "gateway":
+        return gateway(cfg, port, name, **settings)
+    argv = [sys.executable, "-m", GRPC_MODULES[service]]
+    return Service(name, argv, _env_with(cfg, service.upper(), {"port": str(port), **settings}), port)
 
 
 def _env_with(cfg: StackConfig, prefix: str, settings: dict[str, str]) -> dict[str, str]:
     return {**service_env(cfg), **{f"{prefix}_{name.upper()}": value for name, value in settings.items()}}
 
 
-def gateway(cfg: StackConfig, port: int | None = None, **settings: str) -> Service:
-    """The gateway on cfg.gateway_port, or another one on `port`; `settings` override GATEWAY_* variables,
-    e.g. rate_limit_money="5/second"."""
+# Longer than any request may take (the gateway's deadline, GATEWAY_GRPC_TIMEOUT_S, is 5 s): on SIGTERM uvicorn stops
+# accepting, lets running requests finish within this, then exits.
+GATEWAY_GRACEFUL_SHUTDOWN_S = 10
+
+
+def gateway(cfg: StackConfig, port: int, name: str | None = None, **settings: str) -> Service:
+    """A gateway process on `port` (named gateway-<port> unless `name` says otherwise); `settings` override GATEWAY_*
+    variables, e.g. rate_limit_money="5/second"."""
     argv = [sys.executable, "-m", "uvicorn", "gateway.main:create_app", "--factory", "--host", cfg.host]
     # Idle connections are closed by clients and proxies first (their timeouts are shorter), never by the
     # gateway just as a client reuses one: uvicorn's 5 s default raced httpx's own 5 s keep-alive.
-    argv += ["--port", str(port or cfg.gateway_port), "--no-access-log", "--timeout-keep-alive", "75"]
-    name = f"gateway-{port}" if port else "gateway"
-    return Service(name, argv, _env_with(cfg, "GATEWAY", settings))
+    argv += ["--port", str(port), "--no-access-log", "--timeout-keep-alive", "75"]
+    argv += ["--timeout-graceful-shutdown", str(GATEWAY_GRACEFUL_SHUTDOWN_S)]
+    # The client's address comes from the proxy's X-Forwarded-For (it sets the header itself, see stack/proxy.py),
+    # so that limits per address count clients, not the proxy.
+    argv += ["--proxy-headers", "--forwarded-allow-ips", cfg.host]
+    return Service(name or f"gateway-{port}", argv, _env_with(cfg, "GATEWAY", settings), port, http=True)
 
 
-def start_gateway(cfg: StackConfig, port: int | None = None, **settings: str) -> str:
-    """Start a gateway (see gateway()) and wait until it is live; returns its URL."""
-    url = f"http://{cfg.host}:{port or cfg.gateway_port}"
-    start(cfg, gateway(cfg, port, **settings), lambda: http_ok(f"{url}/health/live"))
-    return url
+def start_gateway(cfg: StackConfig, port: int, **settings: str) -> str:
+    """Start a gateway of its own on `port` (see gateway()), beside the stack's replicas, and wait until it is live;
+    returns its URL."""
+    service = gateway(cfg, port, **settings)
+    start(cfg, service, lambda: serving(cfg, service))
+    return gateway_url(cfg, port)
+
+
+def gateway_url(cfg: StackConfig, port: int) -> str:
+    return f"http://{cfg.host}:{port}"
+
+
+def start_replicas(cfg: StackConfig, service: str, **settings: str) -> None:
+    """Every replica of `service` (see replica()): started together, then each waited for until it serves."""
+    certificates.ensure(cfg)  # every service serves or connects with mutual TLS
+    replicas = [replica(cfg, service, index, **settings) for index in range(1, cfg.replicas(service) + 1)]
+    for each in replicas:
+        processes.spawn(cfg, each.name, each.argv, env=each.env, cwd=REPO_ROOT)
+    for each in replicas:
+        processes.wait_ready(cfg, each.name, lambda each=each: serving(cfg, each), START_TIMEOUT, each.name)
+
+
+def stop_replicas(cfg: StackConfig, service: str, sig: int | None = None) -> None:
+    """Stop every replica of `service` (see processes.stop for `sig`)."""
+    for name in replica_names(cfg, service):
+        processes.stop(cfg, name, sig)
+
+
+def start_analytics(cfg: StackConfig, **settings: str) -> None:
+    """Start the Analytics service and wait until it serves gRPC health (ClickHouse need not be up)."""
+    start_replicas(cfg, "analytics", **settings)
+
+
+def serving(cfg: StackConfig, service: Service, ready: bool = False) -> bool:
+    """Whether a replica serves: gRPC health SERVING; a gateway live, or with `ready` also reaching the Bank."""
+    if service.http:
+        return http_ok(f"{gateway_url(cfg, service.port)}/health/{'ready' if ready else 'live'}")
+    return grpc_serving(cfg, service.port)
 
 
 def migrate_bank(cfg: StackConfig) -> None:
@@ -121,7 +170,7 @@ def _environ(extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, **extra}
 
 
-def start(cfg: StackConfig, service: Service, ready, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def start(cfg: StackConfig, service: Service, ready, timeout: float = START_TIMEOUT) -> None:  # type: ignore[no-untyped-def]
     certificates.ensure(cfg)  # every service serves or connects with mutual TLS
     processes.spawn(cfg, service.name, service.argv, env=service.env, cwd=REPO_ROOT)
     processes.wait_ready(cfg, service.name, ready, timeout, service.name)

@@ -1,21 +1,25 @@
-"""The whole Wallet system in start order: infrastructure, migrations, demo data, services."""
+"""The whole Wallet system in start order: infrastructure, migrations, demo data, services, the proxy."""
 
-from stack import clickhouse, connect, kafka, outbox_connector, postgres, processes, redis, services
+from collections.abc import Mapping
+
+from stack import clickhouse, connect, kafka, outbox_connector, postgres, processes, proxy, redis, services
 from stack.config import StackConfig
 
 
-def up(cfg: StackConfig, seed: bool = True) -> None:
+def up(cfg: StackConfig, seed: bool = True, gateway_settings: Mapping[str, str] | None = None) -> None:
+    """`gateway_settings` override GATEWAY_* variables of every gateway replica, e.g. rate_limit_money."""
     postgres.start(cfg)
     services.migrate_bank(cfg)
     services.migrate_card_adapter(cfg)
     if seed:
         services.seed_bank(cfg)
     start_pipeline(cfg)
-    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg, cfg.bank_port))
-    services.start(cfg, services.card_adapter(cfg), lambda: services.grpc_serving(cfg, cfg.card_adapter_port))
-    services.start_analytics(cfg)
+    services.start_replicas(cfg, "bank")
+    services.start_replicas(cfg, "card_adapter")
+    services.start_replicas(cfg, "analytics")
     redis.start(cfg)
-    services.start_gateway(cfg)
+    services.start_replicas(cfg, "gateway", **(gateway_settings or {}))
+    proxy.start(cfg)
 
 
 def start_pipeline(cfg: StackConfig) -> None:
@@ -28,8 +32,9 @@ def start_pipeline(cfg: StackConfig) -> None:
 
 
 def down(cfg: StackConfig) -> None:
-    for name in ("gateway", "analytics", "card_adapter", "bank"):
-        processes.stop(cfg, name)
+    proxy.stop(cfg)
+    for service in ("gateway", "analytics", "card_adapter", "bank"):
+        services.stop_replicas(cfg, service)
     redis.stop(cfg)
     stop_pipeline(cfg)
     postgres.stop(cfg)

@@ -2,12 +2,10 @@
 
 import asyncio
 import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bank.seed import load_users
 from stack import clickhouse as clickhouse_server
 from stack import kafka as kafka_server
-from stack import postgres, processes, services
+from stack import postgres, processes, proxy, services
 from stack import redis as redis_server
-from stack.config import StackConfig, ephemeral_config
+from stack.config import StackConfig, ephemeral_config, replicas_each
 from tests.polling import wait_card_adapter_ready
 from tests.users import TEST_USERS, TESTER, bearer, login
 
@@ -29,13 +27,14 @@ UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login"
 
 @pytest.fixture(scope="session")
 def stack_cfg(request: pytest.FixtureRequest) -> Iterator[StackConfig]:
-    cfg = ephemeral_config()
+    # One process of each service, behind the proxy like `make up`'s: the machine has 2 cores, and a second replica
+    # of each would cost every session ~0.5 GB and seconds of start-up (more on a loaded machine). The tests of
+    # replicas (tests/e2e/test_replicas.py) run a stack of their own with two.
+    cfg = ephemeral_config(**replicas_each(1))
     yield cfg
     processes.shutdown(cfg)  # supervisord exits with its last program; this ends it if a fixture left one running
     if request.session.testsfailed:  # the services' logs tell what the failures cannot
-        kept = Path(tempfile.gettempdir()) / f"wallet-test-logs-{cfg.state_dir.name}"
-        shutil.copytree(cfg.logs_dir, kept, dirs_exist_ok=True)
-        print(f"\nservice logs of the failed session: {kept}")
+        print(f"\nservice logs of the failed session: {processes.keep_logs(cfg)}")
     shutil.rmtree(cfg.state_dir, ignore_errors=True)
 
 
@@ -69,7 +68,7 @@ async def card_adapter_engine(database: StackConfig) -> AsyncIterator[AsyncEngin
 def bank_service(database: StackConfig) -> Iterator[StackConfig]:
     start_bank(database)
     yield database
-    processes.stop(database, "bank")
+    services.stop_replicas(database, "bank")
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +80,12 @@ def redis(stack_cfg: StackConfig) -> Iterator[StackConfig]:
 
 @pytest.fixture(scope="session")
 def gateway_url(bank_service: StackConfig, redis: StackConfig) -> Iterator[str]:
-    yield services.start_gateway(bank_service, **UNLIMITED)
-    processes.stop(bank_service, "gateway")
+    """The proxy, in front of the gateway."""
+    services.start_replicas(bank_service, "gateway", **UNLIMITED)
+    proxy.start(bank_service)
+    yield proxy.url(bank_service)
+    proxy.stop(bank_service)
+    services.stop_replicas(bank_service, "gateway")
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +97,7 @@ def tester_token(gateway_url: str) -> str:
 def card_adapter_service(bank_service: StackConfig) -> Iterator[StackConfig]:
     start_card_adapter(bank_service)
     yield bank_service
-    processes.stop(bank_service, "card_adapter")
+    services.stop_replicas(bank_service, "card_adapter")
 
 
 @contextmanager
@@ -127,7 +130,7 @@ def analytics_service(clickhouse: StackConfig) -> Iterator[StackConfig]:
     """The Analytics gRPC service as a process, on the session's ClickHouse (cfg.analytics_port)."""
     services.start_analytics(clickhouse)
     yield clickhouse
-    processes.stop(clickhouse, "analytics")
+    services.stop_replicas(clickhouse, "analytics")
 
 
 @pytest.fixture
@@ -144,7 +147,7 @@ async def api(gateway_url: str, tester_token: str) -> AsyncIterator[httpx.AsyncC
 
 
 def start_bank(cfg: StackConfig) -> None:
-    services.start(cfg, services.bank(cfg), lambda: services.grpc_serving(cfg, cfg.bank_port))
+    services.start_replicas(cfg, "bank")
 
 
 # Short timeouts and budgets so that failure paths finish within a test; still above the gateway's needs.
@@ -162,8 +165,7 @@ CARD_ADAPTER_TEST_SETTINGS = {
 
 
 def start_card_adapter(cfg: StackConfig) -> None:
-    service = services.card_adapter(cfg, **CARD_ADAPTER_TEST_SETTINGS)
-    services.start(cfg, service, lambda: services.grpc_serving(cfg, cfg.card_adapter_port))
+    services.start_replicas(cfg, "card_adapter", **CARD_ADAPTER_TEST_SETTINGS)
 
 
 async def create_accounts(

@@ -3,7 +3,7 @@
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stack import postgres, processes
+from stack import postgres, services
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
 from tests.e2e.test_transfers_api import assert_problem, balance, transfer
@@ -14,7 +14,7 @@ async def test_bank_down_gives_503_then_recovers(
     api: httpx.AsyncClient, engine: AsyncEngine, bank_service: StackConfig
 ) -> None:
     a, b = await create_accounts(engine, "10.00", "0.00")
-    processes.stop(bank_service, "bank")
+    services.stop_replicas(bank_service, "bank")
     try:
         assert_problem(await transfer(api, a, b, "1.00"), 503, "bank_unavailable")
         assert_problem(await api.get(f"/accounts/{a}/balance"), 503, "bank_unavailable")

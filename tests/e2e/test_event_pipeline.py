@@ -12,7 +12,7 @@ import jsonschema
 from clickhouse_connect.driver.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stack import clickhouse, connect, outbox_connector, postgres, processes
+from stack import clickhouse, connect, outbox_connector, postgres, processes, services
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
 from tests.e2e.pipeline_helpers import (
@@ -132,7 +132,7 @@ async def test_connector_survives_bank_and_postgres_restarts(
 ) -> None:
     a, b = await create_accounts(engine, "100.00", "0.00")
     await transfer(api, a, b)
-    processes.stop(bank_service, "bank")
+    services.stop_replicas(bank_service, "bank")
     start_bank(bank_service)
     await wait_ready(api)
     await transfer(api, a, b)

@@ -84,8 +84,9 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
             return
         # An Analytics service watching the probe's consumer group: its Ingestion health must say so.
         watcher = dataclasses.replace(
-            services.analytics(
+            services.replica(
                 pipeline,
+                "analytics",
                 port=str(free_port()),
                 consumer_group=settings.consumer_group,
                 topic=settings.topic,

@@ -39,7 +39,7 @@ async def test_logs_and_databases_hold_no_card_number(
     assert (await api.post(f"/accounts/{a}/topup", json=bad)).status_code == 400
 
     places = {path.name: path.read_text(errors="replace") for path in cfg.logs_dir.glob("*.log")}
-    assert {"bank.log", "card_adapter.log", "gateway.log"} <= places.keys()
+    assert {"bank-1.log", "card_adapter-1.log", "gateway-1.log", "proxy-access.log"} <= places.keys()
     places |= {f"pg_dump {db}": pg_dump(cfg, db) for db in (cfg.pg_database, cfg.card_adapter_database)}
     assert "mock_gateway.charges" in places[f"pg_dump {cfg.card_adapter_database}"]
     for number in [*TEST_CARDS, BAD_LUHN]:

@@ -4,7 +4,7 @@ die and leave the component running unseen."""
 import sys
 from pathlib import Path
 
-from stack import clickhouse, postgres, processes, redis
+from stack import clickhouse, postgres, processes, proxy, redis
 from stack.config import StackConfig
 
 PROGRAMS = {
@@ -13,10 +13,11 @@ PROGRAMS = {
     "connect": "java",
     "clickhouse": str(clickhouse.SERVER),
     "redis": str(redis.SERVER),
-    "bank": sys.executable,
-    "card_adapter": sys.executable,
-    "analytics": sys.executable,
-    "gateway": sys.executable,
+    "bank-1": sys.executable,
+    "card_adapter-1": sys.executable,
+    "analytics-1": sys.executable,
+    "gateway-1": sys.executable,
+    proxy.NAME: str(proxy.NGINX),
 }
 
 
@@ -34,5 +35,6 @@ def test_every_component_runs_in_the_foreground_under_supervisord(
         assert pid is not None and status[name].state == "RUNNING", status[name]
         assert _parent(pid) == supervisord, name
         argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
-        # redis-server retitles itself "<path> <host>:<port>"
-        assert argv0 == program or argv0.startswith(f"{program} ") or Path(argv0).name == program, (name, argv0)
+        # redis-server retitles itself "<path> <host>:<port>", nginx "nginx: master process <path> <arguments>"
+        retitled = argv0.startswith(f"{program} ") or argv0.startswith(f"nginx: master process {program} ")
+        assert argv0 == program or retitled or Path(argv0).name == program, (name, argv0)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from card_adapter.adapters.tables import FINAL_STATES
-from stack import processes
+from stack import services
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank, start_card_adapter
 from tests.e2e.test_transfers_api import assert_problem, balance, transfer
@@ -44,7 +44,7 @@ async def test_deposit_retried_until_the_bank_returns(
     api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine, bank_service: StackConfig
 ) -> None:
     [a] = await create_accounts(engine, "1.00")
-    processes.stop(bank_service, "bank")
+    services.stop_replicas(bank_service, "bank")
     try:
         refused = await topup(api, a, amount="30.00")  # who owns the account? nobody can say: nothing charged
         assert_problem(refused, 503, "bank_unavailable")
@@ -67,7 +67,7 @@ async def test_bank_down_past_the_budget_refunds_the_card(
     api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine, bank_service: StackConfig
 ) -> None:
     [a] = await create_accounts(engine, "1.00")
-    processes.stop(bank_service, "bank")
+    services.stop_replicas(bank_service, "bank")
     try:
         async with card_adapter_direct(bank_service) as adapter:
             pending, _ = await direct_topup(adapter, a, "40.00")
@@ -89,7 +89,7 @@ async def test_adapter_killed_between_charge_and_deposit_ends_in_one_deposit_or_
 ) -> None:
     cfg = card_adapter_service
     [a] = await create_accounts(engine, "0.00")
-    processes.stop(cfg, "bank")
+    services.stop_replicas(cfg, "bank")
     try:
         async with card_adapter_direct(cfg) as adapter:
             pending, _ = await direct_topup(adapter, a, "50.00")
@@ -100,7 +100,7 @@ async def test_adapter_killed_between_charge_and_deposit_ends_in_one_deposit_or_
             return row.state == "charged" and row.deposit_attempts >= 2
 
         await eventually(charged_and_retrying, 20, "the top-up charged and its deposit retried")
-        processes.stop(cfg, "card_adapter", sig=signal.SIGKILL)
+        services.stop_replicas(cfg, "card_adapter", sig=signal.SIGKILL)
     finally:
         start_bank(cfg)
         start_card_adapter(cfg)
@@ -118,7 +118,7 @@ async def test_adapter_down_fails_only_topups(
     api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_service: StackConfig
 ) -> None:
     a, b = await create_accounts(engine, "10.00", "0.00")
-    processes.stop(card_adapter_service, "card_adapter")
+    services.stop_replicas(card_adapter_service, "card_adapter")
     try:
         assert_problem(await topup(api, a), 503, "card_adapter_unavailable")
         assert (await transfer(api, a, b, "1.00")).status_code == 201

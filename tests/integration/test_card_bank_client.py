@@ -20,7 +20,7 @@ from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown
 from card_adapter.domain.topup import TopUp, TopUpRequest
 from kernel import grpc_channels
-from stack import certificates, processes
+from stack import certificates, services
 from stack.config import StackConfig
 from tests.conftest import create_accounts, start_bank
 from tests.polling import eventually, wait_ready
@@ -57,7 +57,7 @@ async def test_a_stopped_bank_is_never_sent_the_deposit(
 ) -> None:
     topup = await charged_topup(engine)
     await bank_client.deposit(topup)  # the channel is up
-    processes.stop(bank_service, "bank")
+    services.stop_replicas(bank_service, "bank")
     with pytest.raises(DepositNotSent):
         await bank_client.deposit(topup)
     start_bank(bank_service)
@@ -82,7 +82,7 @@ async def test_a_bank_killed_mid_deposit_leaves_the_outcome_unknown(
                 return bool(await conn.scalar(query, {"me": me}))
 
         await eventually(bank_waits_on_the_row, 5, "the Bank to wait on the account's row")
-        processes.stop(bank_service, "bank", sig=signal.SIGKILL)
+        services.stop_replicas(bank_service, "bank", sig=signal.SIGKILL)
         with pytest.raises(DepositOutcomeUnknown, match="UNAVAILABLE"):
             await call
         await holder.rollback()

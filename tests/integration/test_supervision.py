@@ -1,6 +1,7 @@
 """The stack's supervisord, for real: a killed process comes back by itself, a stopped one stays down, and what it
 watches is the process itself (PostgreSQL's postmaster, not a wrapper)."""
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -99,7 +100,7 @@ def test_postgres_is_supervised_as_the_postmaster_itself() -> None:
         processes.wait_until(lambda: postgres.is_ready(cfg), 30, "PostgreSQL after its crash")
         print(f"PostgreSQL was back in {seconds:.2f}s")
         data = str(postgres.cluster_dir(cfg) / "data")
-        postmasters = [p for p in _pids() if _argv(p)[:3] == [str(postgres.PG_BIN / "postgres"), "-D", data]]
+        postmasters = [p for p, argv in _argvs().items() if argv[:3] == [str(postgres.PG_BIN / "postgres"), "-D", data]]
         assert postmasters == [pid]  # the killed one left no orphan answering on the port
 
         postgres.stop(cfg)
@@ -109,13 +110,11 @@ def test_postgres_is_supervised_as_the_postmaster_itself() -> None:
         shutil.rmtree(cfg.state_dir, ignore_errors=True)
 
 
-def _pids() -> list[int]:
-    pids = []
+def _argvs() -> dict[int, list[str]]:
+    """Every process's command line, read once: a process may exit between two reads."""
+    argvs = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                if _argv(int(entry.name)):
-                    pids.append(int(entry.name))
-            except OSError:  # exited meanwhile
-                pass
-    return pids
+            with contextlib.suppress(OSError):  # exited meanwhile
+                argvs[int(entry.name)] = _argv(int(entry.name))
+    return argvs

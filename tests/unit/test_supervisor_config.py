@@ -126,12 +126,12 @@ def test_restarts_count_unasked_exits_since_supervisord_last_started(tmp_path: P
 def test_the_status_table_shows_state_pid_uptime_and_restarts() -> None:
     table = status_table(
         [
-            ProgramStatus("bank", "RUNNING", 4242, 3725.4, 1),
-            ProgramStatus("gateway", "STOPPED", None, None, 0),
+            ProgramStatus("bank-1", "RUNNING", 4242, 3725.4, 1),
+            ProgramStatus("card_adapter-2", "STOPPED", None, None, 0),
         ]
     )
     assert table.splitlines() == [
-        "process        state          pid    uptime restarts",
-        "bank           RUNNING       4242   1:02:05        1",
-        "gateway        STOPPED          -         -        0",
+        "process          state          pid    uptime restarts",
+        "bank-1           RUNNING       4242   1:02:05        1",
+        "card_adapter-2   STOPPED          -         -        0",
     ]
