@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import math
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from analytics.adapters.history_windows import Newest, Since, Window, Windows
 from analytics.config import Settings
 from analytics.domain.errors import AnalyticsError, StoreTimeout, StoreUnavailable
 from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, Position
+from kernel import deadlines
 
 log = logging.getLogger("analytics.clickhouse")
 
@@ -121,16 +123,21 @@ class ClickHouseOperations:
             threads = {} if isinstance(window, Newest) else {"max_threads": 1}
             return await self._rows(*history_sql(history_filter, after, limit, window), threads)
 
-        # Bounds the whole call, every window and connection retry included; a thread finishes on its socket timeout.
-        budget = self._settings.query_timeout_s + 2 * self._settings.clickhouse_connect_timeout_s
+        # Bounds the whole call, every window and connection retry included, by the caller's deadline if sooner
+        # (kernel.deadlines: no one waits for an answer its client gave up on); a thread ends on its socket timeout.
+        budget = deadlines.remaining(self._settings.query_timeout_s + 2 * self._settings.clickhouse_connect_timeout_s)
         try:
             return await asyncio.wait_for(self._windows.newest_first(read, history_filter, after, limit), budget)
         except TimeoutError:
-            log.warning("ClickHouse query exceeded %ds", budget)
+            log.warning("ClickHouse query exceeded %.1fs", budget)
             raise StoreTimeout("the analytics store did not answer in time") from None
 
     async def _rows(self, sql: str, parameters: dict[str, Any], settings: dict[str, Any]) -> list[Operation]:
         loop = asyncio.get_running_loop()
+        # The server stops the query when the caller's deadline passes (whole seconds: 18.16's unit).
+        settings = {
+            "max_execution_time": max(1, math.ceil(deadlines.remaining(self._settings.query_timeout_s)))
+        } | settings
         try:
             rows = await loop.run_in_executor(self._executor, self._query, sql, parameters, settings)
         except ClickHouseError as exc:
@@ -150,7 +157,7 @@ class ClickHouseOperations:
     def _query(self, sql: str, parameters: dict[str, Any], settings: dict[str, Any]) -> list[tuple[Any, ...]]:
         # A window's few granules are read again and again (every first page, every walk): keep them decompressed
         # (~1.9 ms less server CPU a page).
-        settings = {"max_execution_time": self._settings.query_timeout_s, "use_uncompressed_cache": 1, **settings}
+        settings = {"use_uncompressed_cache": 1, **settings}
         return self._connected().query(sql, parameters=parameters, settings=settings).result_rows
 
     def _connected(self) -> Client:

@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -283,3 +284,20 @@ async def expect_error(call, reason: str | None) -> grpc.aio.AioRpcError:  # typ
     if reason is not None:
         assert (caught.value.code(), error_reason(caught.value)) == (grpc.StatusCode.INVALID_ARGUMENT, reason)
     return caught.value
+
+
+async def test_a_read_waits_no_longer_than_its_callers_deadline() -> None:
+    """ClickHouse silent: the store's own budget is 6 s, but a caller with 0.5 s left is answered in about 0.5 s."""
+    from analytics.adapters.clickhouse_operations import ClickHouseOperations
+    from analytics.domain.errors import StoreTimeout
+    from analytics.domain.history import HistoryFilter
+    from kernel import deadlines
+
+    async with silent_port() as port:
+        settings = Settings(environment="development", clickhouse_http_port=port, query_timeout_s=4)
+        store = ClickHouseOperations(settings)
+        started = time.monotonic()
+        with deadlines.within(0.5), pytest.raises(StoreTimeout):
+            await store.newest_first(HistoryFilter.parse(str(uuid.uuid4()), [], None, None), None, 10)
+        store.close()
+    assert time.monotonic() - started < 1.5
