@@ -9,12 +9,8 @@ import grpc
 import httpx
 import pytest
 
-from gateway.backends import Backends
-from gateway.config import Settings
-from gateway.main import create_app
 from generated import bank_pb2, bank_pb2_grpc
-from stack.processes import free_port
-from tests.users import bearer_of_tester
+from tests.integration.in_process import bank_server, gateway, plaintext
 
 ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
 BODY = {"to_account_id": "223e4567-e89b-12d3-a456-426614174000", "amount": "1.00", "currency": "RUB"}
@@ -56,35 +52,21 @@ class FlakyBank(bank_pb2_grpc.BankServiceServicer):
 @pytest.fixture
 async def flaky_bank() -> AsyncIterator[tuple[FlakyBank, str]]:
     servicer = FlakyBank()
-    server = grpc.aio.server()
-    bank_pb2_grpc.add_BankServiceServicer_to_server(servicer, server)
-    target = f"127.0.0.1:{free_port()}"
-    server.add_insecure_port(target)
-    await server.start()
-    yield servicer, target
-    await server.stop(grace=None)
+    async with bank_server(servicer) as target:
+        yield servicer, target
 
 
 @pytest.fixture
-async def gateway(flaky_bank: tuple[FlakyBank, str]) -> AsyncIterator[httpx.AsyncClient]:
-    _, target = flaky_bank
-    settings = Settings(bank_target=target, grpc_timeout_s=3, environment="development", grpc_plaintext=True)
-    app = create_app(settings)
-    app.state.backends = Backends.open(settings)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        headers = bearer_of_tester(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=headers) as client:
-            yield client
-    finally:
-        await app.state.backends.close()
+async def api(flaky_bank: tuple[FlakyBank, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async with gateway(plaintext(bank_target=flaky_bank[1], grpc_timeout_s=3)) as client:
+        yield client
 
 
 async def test_a_transfer_without_a_key_is_retried_with_the_key_the_gateway_minted(
-    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+    flaky_bank: tuple[FlakyBank, str], api: httpx.AsyncClient
 ) -> None:
     bank, _ = flaky_bank
-    reply = await gateway.post(f"/accounts/{ACCOUNT}/transfers", json=BODY)
+    reply = await api.post(f"/accounts/{ACCOUNT}/transfers", json=BODY)
     assert reply.status_code == 201, reply.text
     first, second = bank.calls["TransferMoney"]
     assert first == second and first.startswith("gateway-")
@@ -93,29 +75,27 @@ async def test_a_transfer_without_a_key_is_retried_with_the_key_the_gateway_mint
 
 
 async def test_a_client_key_is_sent_as_is_and_its_replay_reported(
-    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+    flaky_bank: tuple[FlakyBank, str], api: httpx.AsyncClient
 ) -> None:
     bank, _ = flaky_bank
-    reply = await gateway.post(f"/accounts/{ACCOUNT}/transfers", json=BODY, headers={"Idempotency-Key": "mine-1"})
+    reply = await api.post(f"/accounts/{ACCOUNT}/transfers", json=BODY, headers={"Idempotency-Key": "mine-1"})
     assert reply.status_code == 201, reply.text
     assert bank.calls["TransferMoney"] == ["mine-1", "mine-1"]
     assert reply.headers["Idempotent-Replayed"] == "true"
 
 
-async def test_opening_an_account_is_not_repeated(
-    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
-) -> None:
+async def test_opening_an_account_is_not_repeated(flaky_bank: tuple[FlakyBank, str], api: httpx.AsyncClient) -> None:
     bank, _ = flaky_bank
-    reply = await gateway.post("/me/accounts", json={"currency": "RUB"})
+    reply = await api.post("/me/accounts", json={"currency": "RUB"})
     assert reply.status_code == 503
     assert reply.json()["code"] == "bank_unavailable"
     assert bank.calls["OpenAccount"] == [""]  # one attempt: a second could open a second account
 
 
 async def test_every_attempt_carries_what_is_left_of_the_request_deadline(
-    flaky_bank: tuple[FlakyBank, str], gateway: httpx.AsyncClient
+    flaky_bank: tuple[FlakyBank, str], api: httpx.AsyncClient
 ) -> None:
     bank, _ = flaky_bank
-    await gateway.post(f"/accounts/{ACCOUNT}/transfers", json=BODY)
+    await api.post(f"/accounts/{ACCOUNT}/transfers", json=BODY)
     assert all(d is not None and 0 < d <= 3 for d in bank.deadlines), bank.deadlines
     assert bank.deadlines[1] < bank.deadlines[0]  # the retry has less time left, not a fresh 3 s

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -11,31 +10,16 @@ from clickhouse_connect.driver.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics.config import Settings as AnalyticsSettings
-from gateway.backends import Backends
 from gateway.config import Settings
-from gateway.main import create_app
 from stack import certificates
 from stack.config import StackConfig
 from stack.processes import free_port
 from tests.conftest import create_accounts
 from tests.integration import operations_rows as rows
 from tests.integration.analytics_servers import analytics_server
-from tests.users import bearer_of_tester
+from tests.integration.in_process import gateway
 
 START_US = int(datetime(2026, 4, 1, tzinfo=UTC).timestamp()) * 1_000_000
-
-
-@asynccontextmanager
-async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    app.state.backends = Backends.open(settings)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        headers = bearer_of_tester(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=headers) as client:
-            yield client
-    finally:
-        await app.state.backends.close()
 
 
 def targets(cfg: StackConfig, analytics_target: str | None = None) -> Settings:
