@@ -116,6 +116,10 @@ def _ensure_supervisord(cfg: StackConfig) -> None:
         return
     for folder in (cfg.path("run"), cfg.path(PROGRAMS_DIR)):
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # A supervisord started anew runs nothing until asked: a section left by an earlier one (e.g. of a program since
+    # renamed, such as "bank" before replicas) would only show as STOPPED in make status.
+    for stale in cfg.path(PROGRAMS_DIR).glob("*.ini"):
+        stale.unlink()
     cfg.logs_dir.mkdir(parents=True, exist_ok=True)
     supervisord_conf_file(cfg).write_text(supervisord_conf(cfg.state_dir, socket_path(cfg), supervisord_log(cfg)))
     launched = subprocess.run(

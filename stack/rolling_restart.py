@@ -30,6 +30,8 @@ def restart_replica(cfg: StackConfig, replica: services.Service) -> None:
     """A gateway leaves the proxy's rotation first, and comes back into it once ready (reaching the Bank); a gRPC
     replica drains by itself (NOT_SERVING, so that clients move to the other replicas), and counts as back once it
     serves and every client that was connected to it is again. (A service of one replica cannot keep answering.)"""
+    if processes.running_pid(cfg, replica.name) is None:
+        raise processes.StackError(f"{replica.name} does not run (make up first)")
     rotated = replica.http and cfg.replicas("gateway") > 1
     if rotated:
         proxy.rest(cfg, {replica.port})

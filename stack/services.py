@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import grpc
@@ -117,8 +118,18 @@ def gateway_url(cfg: StackConfig, port: int) -> str:
 
 def start_replicas(cfg: StackConfig, service: str, **settings: str) -> None:
     """Every replica of `service` (see replica()): started together, then each waited for until it serves."""
+    start_services(cfg, {service: settings})
+
+
+def start_services(cfg: StackConfig, settings: Mapping[str, Mapping[str, str]]) -> None:
+    """Every replica of each service named in `settings` (service -> its settings, see replica()), all started at once
+    (their start-up is mostly CPU: two cores are busier this way, never idle), then each waited for until it serves."""
     certificates.ensure(cfg)  # every service serves or connects with mutual TLS
-    replicas = [replica(cfg, service, index, **settings) for index in range(1, cfg.replicas(service) + 1)]
+    replicas = [
+        replica(cfg, service, index, **overrides)
+        for service, overrides in settings.items()
+        for index in range(1, cfg.replicas(service) + 1)
+    ]
     for each in replicas:
         processes.spawn(cfg, each.name, each.argv, env=each.env, cwd=REPO_ROOT)
     for each in replicas:

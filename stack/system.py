@@ -1,32 +1,35 @@
 """The whole Wallet system in start order: infrastructure, migrations, demo data, services, the proxy."""
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from stack import clickhouse, connect, kafka, outbox_connector, postgres, processes, proxy, redis, services
-from stack.config import StackConfig
+from stack.config import SERVICES, StackConfig
 
 
 def up(cfg: StackConfig, seed: bool = True, gateway_settings: Mapping[str, str] | None = None) -> None:
     """`gateway_settings` override GATEWAY_* variables of every gateway replica, e.g. rate_limit_money."""
-    postgres.start(cfg)
-    services.migrate_bank(cfg)
-    services.migrate_card_adapter(cfg)
-    if seed:
-        services.seed_bank(cfg)
-    start_pipeline(cfg)
-    services.start_replicas(cfg, "bank")
-    services.start_replicas(cfg, "card_adapter")
-    services.start_replicas(cfg, "analytics")
+    postgres.start(cfg)  # and the stack's supervisord, before anything else asks it to run a program
+    with ThreadPoolExecutor() as pool:
+        # Kafka and Connect (JVMs, seconds each to start) come up while the databases are migrated.
+        brokers = pool.submit(lambda: (kafka.start(cfg), connect.start(cfg)))
+        card_adapter_database = pool.submit(services.migrate_card_adapter, cfg)
+        services.migrate_bank(cfg)
+        if seed:
+            services.seed_bank(cfg)
+        card_adapter_database.result()
+        brokers.result()
+    # Debezium's slot keeps every outbox row from now on: registered before any service can write one.
+    outbox_connector.register(cfg)
+    start_analytics_store(cfg)
     redis.start(cfg)
-    services.start_replicas(cfg, "gateway", **(gateway_settings or {}))
+    # Each service copes with another not up yet (its clients reconnect), so all start at once.
+    services.start_services(cfg, {service: {} for service in SERVICES} | {"gateway": gateway_settings or {}})
     proxy.start(cfg)
 
 
-def start_pipeline(cfg: StackConfig) -> None:
-    """Kafka, then Debezium on Kafka Connect (its slot keeps every outbox row from now on), then ClickHouse."""
-    kafka.start(cfg)
-    connect.start(cfg)
-    outbox_connector.register(cfg)
+def start_analytics_store(cfg: StackConfig) -> None:
+    """ClickHouse with the analytics schema (its Kafka table consumes the topic)."""
     clickhouse.start(cfg)
     services.migrate_analytics(cfg)
 
