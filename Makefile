@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # package:minimum line coverage enforced by `make test`
 COVERAGE_FLOORS := bank:80 card_adapter:80 analytics:90
 
-.PHONY: up down status restart install gen test bench loadtest lint clean
+.PHONY: up down status restart chaos install gen test bench loadtest lint clean
 
 up: install
 	$(RUN) python -m stack up
@@ -41,6 +41,11 @@ test: install
 
 bench: install
 	$(RUN) python -m loadtests.bench
+
+# A private stack with 2 replicas of each service under a steady transfer load: kill -9, rolling restarts,
+# PostgreSQL restarted, Connect and ClickHouse crashed; prints a table (errors, recovery, invariants)
+chaos: install
+	$(RUN) python -m stack.chaos
 
 # Locust journeys against the running stack (`make up` first), headless; the web UI: `uv run locust -f loadtests/locustfile.py`
 LOADTEST_USERS ?= 10
