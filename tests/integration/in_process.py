@@ -30,11 +30,11 @@ async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @asynccontextmanager
-async def bank_server(servicer: bank_pb2_grpc.BankServiceServicer) -> AsyncIterator[str]:
-    """`servicer` served in this process; yields its target."""
+async def bank_server(servicer: bank_pb2_grpc.BankServiceServicer, port: int | None = None) -> AsyncIterator[str]:
+    """`servicer` served in this process (on `port`, or a free one); yields its target."""
     server = grpc.aio.server()
     bank_pb2_grpc.add_BankServiceServicer_to_server(servicer, server)
-    target = f"127.0.0.1:{free_port()}"
+    target = f"127.0.0.1:{port or free_port()}"
     server.add_insecure_port(target)
     await server.start()
     try:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from generated import bank_pb2, bank_pb2_grpc
+from stack.processes import free_port
 from tests.integration.in_process import bank_server, gateway, plaintext
 
 ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
@@ -71,3 +72,21 @@ async def test_answers_about_the_request_do_not_open_it(
         assert (await api.get(f"/accounts/{ACCOUNT}/balance")).status_code == 400
     assert servicer.calls == 5
     assert await breaker_of_bank(api) == "closed"
+
+
+async def test_a_bank_stopped_opens_the_breaker_and_started_again_closes_it() -> None:
+    port = free_port()
+    settings = plaintext(bank_target=f"127.0.0.1:{port}", breaker_threshold=2, breaker_open_s=0.5, grpc_timeout_s=1)
+    async with gateway(settings) as api:
+        servicer = SwitchableBank()
+        servicer.failure = None
+        async with bank_server(servicer, port):
+            assert (await api.get(f"/accounts/{ACCOUNT}/balance")).status_code == 200
+        # Stopped: each call fails (after gRPC's own retries) until the breaker opens and answers at once.
+        statuses = [(await api.get(f"/accounts/{ACCOUNT}/balance")).status_code for _ in range(3)]
+        assert statuses[:2] in ([503, 503], [504, 504], [503, 504], [504, 503]) and statuses[2] == 503
+        assert await breaker_of_bank(api) == "opened"
+        async with bank_server(servicer, port):
+            await asyncio.sleep(0.6)
+            assert (await api.get(f"/accounts/{ACCOUNT}/balance")).status_code == 200
+            assert await breaker_of_bank(api) == "closed"
