@@ -120,17 +120,19 @@ SCENARIOS = [
 ]
 
 
-async def run_scenario(cfg: StackConfig, scenario: Scenario, rate: float = RATE, pipeline: bool = True) -> Row:
-    """The load for BEFORE_S, the damage, BEFORE_S more once the component is back; then the invariants (ClickHouse's
-    too with `pipeline`)."""
+async def run_scenario(
+    cfg: StackConfig, scenario: Scenario, rate: float = RATE, pipeline: bool = True, settle_s: float = BEFORE_S
+) -> Row:
+    """The load for `settle_s`, the damage, `settle_s` more once the component is back; then the invariants
+    (ClickHouse's too with `pipeline`)."""
     accounts, headers = await transfer_load.prepare(cfg)
     logged = proxy.access_log_size(cfg)
     stop = asyncio.Event()
     load = asyncio.create_task(transfer_load.run(cfg, accounts, headers, stop, rate))
-    await asyncio.sleep(BEFORE_S)
+    await asyncio.sleep(settle_s)
     try:
         recovery_s = await asyncio.to_thread(scenario.act, cfg)
-        await asyncio.sleep(BEFORE_S)
+        await asyncio.sleep(settle_s)
     finally:
         stop.set()
         report = await load
