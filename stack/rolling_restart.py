@@ -36,12 +36,14 @@ def restart_replica(cfg: StackConfig, replica: services.Service) -> None:
     if rotated:
         proxy.rest(cfg, {replica.port})
     clients = processes.established_connections(replica.port)
-    processes.restart(cfg, replica.name)
-    processes.wait_ready(
-        cfg, replica.name, lambda: services.serving(cfg, replica, ready=True), services.START_TIMEOUT, replica.name
-    )
-    if rotated:
-        proxy.rest(cfg, ())
+    try:
+        processes.restart(cfg, replica.name)
+        processes.wait_ready(
+            cfg, replica.name, lambda: services.serving(cfg, replica, ready=True), services.START_TIMEOUT, replica.name
+        )
+    finally:
+        if rotated:  # back in, even if it failed to come back: the proxy's passive health check covers that
+            proxy.rest(cfg, ())
     if replica.http:
         return
     processes.wait_until(

@@ -74,7 +74,7 @@ def replica(cfg: StackConfig, service: str, index: int = 1, **settings: str) -> 
     """Replica `index` (from 1) of `service` on its own port; `settings` override the service's variables
     (CARD_ADAPTER_DEPOSIT_BUDGET_S for card_adapter's deposit_budget_s="5", GATEWAY_RATE_LIMIT_MONEY…)."""
     port = cfg.replica_ports(service)[index - 1]
-    name = f"{service}-{index}"
+    name = replica_names(cfg, service)[index - 1]
     if service == "gateway":
         return gateway(cfg, port, name, **settings)
     argv = [sys.executable, "-m", GRPC_MODULES[service]]
