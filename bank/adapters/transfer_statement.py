@@ -5,6 +5,8 @@ the domain's rules name the reason (bank.service_layer.transfer_service)."""
 import asyncio
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -83,6 +85,15 @@ def _translate(error: BaseException) -> Exception | None:
     return translate(error)
 
 
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """A database failure in the block raised as the Bank error it means."""
+    try:
+        yield
+    except Exception as error:
+        raise (_translate(error) or error) from error
+
+
 class PostgresTransfers:
     """The hot path's own asyncpg pool: prepared statements, no ORM, no reset query on release."""
 
@@ -99,13 +110,11 @@ class PostgresTransfers:
         (so no deadlock with single transfers, which lock in the same order), then each is decided in turn, seeing
         the ones before it. Any error rolls all of them back."""
         accounts = sorted({a for transfer, _, _ in batch for a in (transfer.from_account_id, transfer.to_account_id)})
-        try:
+        async with _translated():
             pool = self._pool or await self._open()
             async with pool.acquire() as connection, connection.transaction():
                 await connection.execute(LOCK_ACCOUNTS, accounts)
                 return [_attempt(await connection.fetchrow(TRANSFER, *_arguments(*row))) for row in batch]
-        except Exception as error:
-            raise (_translate(error) or error) from error
 
     async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
         row = await self._fetchrow(FIND_TRANSFER, from_account_id, key)
@@ -116,11 +125,9 @@ class PostgresTransfers:
             await self._pool.close()
 
     async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        try:
+        async with _translated():
             pool = self._pool or await self._open()
             return await pool.fetchrow(query, *args)
-        except Exception as error:
-            raise (_translate(error) or error) from error
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
