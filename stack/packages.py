@@ -2,10 +2,13 @@
 
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from stack.processes import StackError
 
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 _updated = False
 _ENV = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
 
@@ -20,7 +23,23 @@ def ensure_debian_packages(marker: Path, *packages: str) -> None:
     if not _updated:
         _apt("update", "-q")
         _updated = True
-    _apt("install", "-y", "-q", "--no-install-recommends", *packages)
+    with _no_service_starts():
+        _apt("install", "-y", "-q", "--no-install-recommends", *packages)
+
+
+@contextmanager
+def _no_service_starts() -> Iterator[None]:
+    """Debian's packages start their own daemon on install (nginx on 80, prometheus on 9090…) unless policy-rc.d
+    forbids it; the stack runs its own, on its own ports. Machines built from container images have one already."""
+    if POLICY_RC_D.exists():
+        yield
+        return
+    POLICY_RC_D.write_text("#!/bin/sh\n# written by the Wallet's stack/packages.py for one apt-get install\nexit 101\n")
+    POLICY_RC_D.chmod(0o755)
+    try:
+        yield
+    finally:
+        POLICY_RC_D.unlink(missing_ok=True)
 
 
 def _apt(*args: str) -> None:
