@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The Wallet's own services: each runs as one process or more (replicas), each replica on its own port.
 SERVICES = ("bank", "card_adapter", "analytics", "gateway")
+GRPC_SERVICES = ("bank", "card_adapter", "analytics")
+# A gRPC replica's metrics port, when none is given: its gRPC port + this.
+METRICS_PORT_OFFSET = 100
 
 
 class StackConfig(BaseSettings):
@@ -55,12 +58,31 @@ class StackConfig(BaseSettings):
 
     topic: str = "wallet.operations"
 
+    # Observability. Prometheus scrapes every replica; each gRPC replica serves /metrics over HTTP on its own metrics
+    # port (metrics_ports()), a gateway on its own port. Jaeger takes the services' spans over OTLP gRPC.
+    prometheus_port: int = 9090
+    jaeger_port: int = 16686  # Jaeger's UI and HTTP query API
+    jaeger_grpc_port: int = 16685  # its gRPC query API (nothing of ours uses it, but it always listens)
+    jaeger_metrics_port: int = 8888  # Jaeger's own Prometheus metrics (the OpenTelemetry collector's telemetry)
+    otlp_port: int = 4317  # Jaeger's OTLP gRPC receiver: where every service exports its spans
+    connect_metrics_port: int = 9404  # the JMX exporter agent inside Kafka Connect (Debezium's and Connect's MBeans)
+    # The share of new traces kept (a request that arrives with a sampled traceparent is always kept).
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
+    # The gRPC replicas' metrics ports, one each. Empty: each replica's gRPC port + 100 (Bank 50151, 50161).
+    bank_metrics_ports: list[int] = []
+    analytics_metrics_ports: list[int] = []
+    card_adapter_metrics_ports: list[int] = []
+
     @model_validator(mode="after")
     def _a_port_per_replica(self) -> "StackConfig":
         for service in SERVICES:
             ports = getattr(self, f"{service}_replica_ports")
             if ports and len(ports) != self.replicas(service):
                 raise ValueError(f"{service}: {self.replicas(service)} replicas, but {len(ports)} replica ports")
+        for service in GRPC_SERVICES:
+            ports = getattr(self, f"{service}_metrics_ports")
+            if ports and len(ports) != self.replicas(service):
+                raise ValueError(f"{service}: {self.replicas(service)} replicas, but {len(ports)} metrics ports")
         return self
 
     def replicas(self, service: str) -> int:
@@ -74,6 +96,15 @@ class StackConfig(BaseSettings):
         if service == "gateway":
             return [base + 1 + i for i in range(self.replicas(service))]
         return [base + 10 * i for i in range(self.replicas(service))]
+
+    def metrics_ports(self, service: str) -> list[int]:
+        """Where each replica of `service` serves Prometheus's /metrics: a gateway on its own port, a gRPC replica on
+        a small HTTP server of its own."""
+        if service == "gateway":
+            return self.replica_ports(service)
+        if ports := getattr(self, f"{service}_metrics_ports"):
+            return list(ports)
+        return [port + METRICS_PORT_OFFSET for port in self.replica_ports(service)]
 
     def path(self, *parts: str) -> Path:
         return self.state_dir.joinpath(*parts)
@@ -137,7 +168,9 @@ def ephemeral_config(**settings: Any) -> StackConfig:
     state = Path(tempfile.mkdtemp(prefix="wallet-ephemeral-"))
     state.chmod(0o755)  # the postgres OS user must reach its cluster inside
     counts = StackConfig(state_dir=state, **settings)
-    ports = iter(free_ports(len(PORT_FIELDS) + sum(counts.replicas(service) for service in SERVICES)))
+    replicas = sum(counts.replicas(service) for service in SERVICES)
+    metrics = sum(counts.replicas(service) for service in GRPC_SERVICES)
+    ports = iter(free_ports(len(PORT_FIELDS) + replicas + metrics))
     fixed = {name: next(ports) for name in PORT_FIELDS}
     replica_ports: dict[str, list[int]] = {}
     for service in SERVICES:
@@ -146,4 +179,8 @@ def ephemeral_config(**settings: Any) -> StackConfig:
         first = [] if service == "gateway" else [fixed[f"{service}_port"]]
         more = [next(ports) for _ in range(counts.replicas(service) - len(first))]
         replica_ports[f"{service}_replica_ports"] = first + more
-    return StackConfig(**{"state_dir": state, **settings, **fixed, **replica_ports})
+    # A gRPC replica's port + 100 may well be taken: each gets a free one of its own.
+    metrics_ports = {
+        f"{service}_metrics_ports": [next(ports) for _ in range(counts.replicas(service))] for service in GRPC_SERVICES
+    }
+    return StackConfig(**{"state_dir": state, **settings, **fixed, **replica_ports, **metrics_ports})

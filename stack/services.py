@@ -78,11 +78,28 @@ def replica(cfg: StackConfig, service: str, index: int = 1, **settings: str) -> 
     if service == "gateway":
         return gateway(cfg, port, name, **settings)
     argv = [sys.executable, "-m", GRPC_MODULES[service]]
-    return Service(name, argv, _env_with(cfg, service.upper(), {"port": str(port), **settings}), port)
+    metrics_port = cfg.metrics_ports(service)[index - 1]
+    env = _env_with(cfg, service.upper(), {"port": str(port), "metrics_port": str(metrics_port), **settings})
+    return Service(name, argv, {**env, **telemetry_env(cfg, service, name)}, port)
 
 
 def _env_with(cfg: StackConfig, prefix: str, settings: dict[str, str]) -> dict[str, str]:
     return {**service_env(cfg), **{f"{prefix}_{name.upper()}": value for name, value in settings.items()}}
+
+
+def telemetry_env(cfg: StackConfig, service: str, name: str) -> dict[str, str]:
+    """OpenTelemetry's standard variables for one process `name` (a replica, bank-1) of `service`: its spans go to the
+    stack's Jaeger over OTLP gRPC, sampled at cfg.trace_sample_ratio; WALLET_REPLICA names it in its log lines."""
+    return {
+        "OTEL_SERVICE_NAME": service,
+        "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={name}",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{cfg.host}:{cfg.otlp_port}",
+        "OTEL_EXPORTER_OTLP_INSECURE": "true",
+        # A request that arrives with a traceparent keeps its caller's decision; a new trace is kept at this ratio.
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": str(cfg.trace_sample_ratio),
+        "WALLET_REPLICA": name,
+    }
 
 
 # Longer than any request may take (the gateway's deadline, GATEWAY_GRPC_TIMEOUT_S, is 5 s): on SIGTERM uvicorn stops
@@ -101,7 +118,9 @@ def gateway(cfg: StackConfig, port: int, name: str | None = None, **settings: st
     # The client's address comes from the proxy's X-Forwarded-For (it sets the header itself, see stack/proxy.py),
     # so that limits per address count clients, not the proxy.
     argv += ["--proxy-headers", "--forwarded-allow-ips", cfg.host]
-    return Service(name or f"gateway-{port}", argv, _env_with(cfg, "GATEWAY", settings), port, http=True)
+    name = name or f"gateway-{port}"
+    env = {**_env_with(cfg, "GATEWAY", settings), **telemetry_env(cfg, "gateway", name)}
+    return Service(name, argv, env, port, http=True)
 
 
 def start_gateway(cfg: StackConfig, port: int, **settings: str) -> str:
