@@ -6,13 +6,14 @@ from typing import Any
 import httpx
 
 from stack import kafka, processes
-from stack.config import StackConfig
+from stack.config import REPO_ROOT, StackConfig
 from stack.jars import ensure_jars, java_argv
 from stack.processes import StackError
 
 NAME = "connect"
 POSTGRES_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector"
 GROUP_ID = "wallet-connect"
+JMX_EXPORTER_RULES = REPO_ROOT / "stack" / "templates" / "connect-jmx-exporter.yml"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 
@@ -47,6 +48,17 @@ plugin.discovery=service_load
 config.providers=env
 config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 """
+
+
+def metrics_agent(cfg: StackConfig) -> str:
+    """The Prometheus JMX exporter as a Java agent in the worker's JVM: Debezium's MBeans (debezium_streaming_*) and
+    Connect's own (kafka_connect_*), renamed by JMX_EXPORTER_RULES, on http://<host>:<connect_metrics_port>/metrics."""
+    jar = ensure_jars(cfg).jmx_exporter
+    return f"-javaagent:{jar}={cfg.host}:{cfg.connect_metrics_port}:{JMX_EXPORTER_RULES}"
+
+
+def metrics_url(cfg: StackConfig) -> str:
+    return f"http://{cfg.host}:{cfg.connect_metrics_port}/metrics"
 
 
 def connector_env(cfg: StackConfig) -> dict[str, str]:
@@ -87,15 +99,17 @@ def is_ready(cfg: StackConfig) -> bool:
 def start(cfg: StackConfig) -> None:
     """Start the worker unless it runs (Kafka must be up) and wait until it serves REST."""
     if processes.running_pid(cfg, NAME) is None:
-        if processes.port_open(cfg.host, cfg.connect_port):
-            raise StackError(f"port {cfg.connect_port} is in use by another program")
+        for port in (cfg.connect_port, cfg.connect_metrics_port):
+            if processes.port_open(cfg.host, port):
+                raise StackError(f"port {port} is in use by another program")
         if not kafka.is_ready(cfg):
             # the worker would retry forever instead of failing
             raise StackError(f"Kafka Connect needs Kafka at {cfg.kafka_bootstrap}: start it first")
         props = cfg.path(NAME, "worker.properties")
         props.parent.mkdir(parents=True, exist_ok=True)
         props.write_text(properties(cfg))
-        argv = java_argv(cfg, NAME, "org.apache.kafka.connect.cli.ConnectDistributed", str(props), heap="768m")
+        main = "org.apache.kafka.connect.cli.ConnectDistributed"
+        argv = java_argv(cfg, NAME, main, str(props), heap="768m", jvm_options=[metrics_agent(cfg)])
         processes.spawn(cfg, NAME, argv, env=connector_env(cfg), stop_timeout=STOP_TIMEOUT)
     processes.wait_ready(cfg, NAME, lambda: is_ready(cfg), START_TIMEOUT, "Kafka Connect REST")
 

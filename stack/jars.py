@@ -1,10 +1,12 @@
-"""Fetch (once) the Kafka, Connect and Debezium jars that stack/jars/pom.xml names; run them."""
+"""Fetch (once) the Kafka, Connect and Debezium jars and the JMX exporter agent that stack/jars/pom.xml names; run
+them."""
 
 import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ _DONE = ".complete"
 class Jars:
     kafka: Path  # broker + Connect worker classpath (java -cp "<kafka>/*")
     plugin_path: Path  # Connect's plugin.path: one sub-folder per plugin
+    agents: Path  # Java agents (-javaagent:<jar>): the Prometheus JMX exporter
 
     @property
     def classpath(self) -> str:
@@ -29,19 +32,24 @@ class Jars:
     def debezium(self) -> Path:
         return self.plugin_path / DEBEZIUM_PLUGIN
 
+    @property
+    def jmx_exporter(self) -> Path:
+        [jar] = self.agents.glob("jmx_prometheus_javaagent-*.jar")
+        return jar
+
 
 def jars(cfg: StackConfig) -> Jars:
     """Where the jars for the current pom live (they may not be fetched yet)."""
     # Keyed by the pom's content, so editing a version fetches a fresh set beside the old one.
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
     root = cfg.jars_dir / digest
-    return Jars(kafka=root / "kafka", plugin_path=root / "plugins")
+    return Jars(kafka=root / "kafka", plugin_path=root / "plugins", agents=root / "agents")
 
 
 def ensure_jars(cfg: StackConfig) -> Jars:
     """Fetch the jars with Maven unless a complete set for this pom is already cached."""
     found = jars(cfg)
-    if (found.kafka / _DONE).exists() and (found.debezium / _DONE).exists():
+    if all((folder / _DONE).exists() for folder in (found.kafka, found.debezium, found.agents)):
         return found
     cfg.jars_dir.mkdir(parents=True, exist_ok=True)
     with open(cfg.jars_dir / ".lock", "w") as lock:
@@ -64,6 +72,9 @@ def _fetch(found: Jars) -> None:
             if jar.name in worker:
                 jar.unlink()
         (found.debezium / _DONE).touch()
+    if not (found.agents / _DONE).exists():
+        _copy(found.agents, "agents")
+        (found.agents / _DONE).touch()
 
 
 def _copy(dest: Path, profile: str) -> None:
@@ -97,8 +108,11 @@ logger.state.level = WARN
 """
 
 
-def java_argv(cfg: StackConfig, name: str, main: str, *args: str, heap: str = "512m") -> list[str]:
-    """A `java` command line running `main` on the Kafka classpath, logging to stdout."""
+def java_argv(
+    cfg: StackConfig, name: str, main: str, *args: str, heap: str = "512m", jvm_options: Sequence[str] = ()
+) -> list[str]:
+    """A `java` command line running `main` on the Kafka classpath, logging to stdout; `jvm_options` go before the
+    class path (a -javaagent:…)."""
     found = ensure_jars(cfg)
     log4j = cfg.path(name, "log4j2.properties")
     log4j.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +121,6 @@ def java_argv(cfg: StackConfig, name: str, main: str, *args: str, heap: str = "5
     java = str(Path(home) / "bin" / "java") if home else "java"
     return [
         java, f"-Xmx{heap}", "-Xms64m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-        "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={log4j}",
+        "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={log4j}", *jvm_options,
         "-cp", found.classpath, main, *args,
     ]  # fmt: skip
