@@ -5,7 +5,7 @@ import json
 import sys
 import time
 
-from stack import inspect_pipeline, processes, proxy, rolling_restart, system
+from stack import connect, inspect_pipeline, jaeger, processes, prometheus, proxy, rolling_restart, system
 from stack.config import SERVICES, StackConfig
 from stack.processes import ProgramStatus, StackError
 
@@ -31,6 +31,9 @@ def main() -> int:
             print(f"  Kafka         {cfg.kafka_bootstrap}  (topic {cfg.topic})")
             print(f"  Connect REST  http://{cfg.host}:{cfg.connect_port}/connectors/wallet-outbox/status")
             print(f"  ClickHouse    http://{cfg.host}:{cfg.clickhouse_http_port}  (database wallet)")
+            print(f"  Prometheus    {prometheus.url(cfg)}/targets  (alerts: /alerts)")
+            print(f"  Connect JMX   {connect.metrics_url(cfg)}  (Debezium's and Connect's metrics)")
+            print(f"  Jaeger UI     {jaeger.ui_url(cfg)}  (OTLP gRPC on {cfg.host}:{cfg.otlp_port})")
         elif command == "down":
             system.down(cfg)
             print("Wallet is down")
