@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bank.seed import load_users
 from stack import clickhouse as clickhouse_server
+from stack import jaeger, postgres, processes, proxy, services
 from stack import kafka as kafka_server
-from stack import postgres, processes, proxy, services
+from stack import prometheus as prometheus_server
 from stack import redis as redis_server
 from stack.config import StackConfig, ephemeral_config, replicas_each
 from tests.polling import wait_card_adapter_ready
@@ -65,7 +66,22 @@ async def card_adapter_engine(database: StackConfig) -> AsyncIterator[AsyncEngin
 
 
 @pytest.fixture(scope="session")
-def bank_service(database: StackConfig) -> Iterator[StackConfig]:
+def trace_backend(stack_cfg: StackConfig) -> Iterator[StackConfig]:
+    """Jaeger on the session's ports (cfg.otlp_port, cfg.jaeger_port), where every service of the session sends its
+    spans: the service fixtures depend on it, so it runs before their first span. Built once per machine."""
+    with _running(stack_cfg, jaeger) as cfg:
+        yield cfg
+
+
+@pytest.fixture(scope="session")
+def prometheus(stack_cfg: StackConfig) -> Iterator[StackConfig]:
+    """Prometheus scraping every target of the session's stack (only what other fixtures started is up)."""
+    with _running(stack_cfg, prometheus_server) as cfg:
+        yield cfg
+
+
+@pytest.fixture(scope="session")
+def bank_service(database: StackConfig, trace_backend: StackConfig) -> Iterator[StackConfig]:
     start_bank(database)
     yield database
     services.stop_replicas(database, "bank")
@@ -126,7 +142,7 @@ def clickhouse(kafka_broker: StackConfig) -> Iterator[StackConfig]:
 
 
 @pytest.fixture(scope="session")
-def analytics_service(clickhouse: StackConfig) -> Iterator[StackConfig]:
+def analytics_service(clickhouse: StackConfig, trace_backend: StackConfig) -> Iterator[StackConfig]:
     """The Analytics gRPC service as a process, on the session's ClickHouse (cfg.analytics_port)."""
     services.start_analytics(clickhouse)
     yield clickhouse

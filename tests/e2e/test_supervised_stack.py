@@ -4,7 +4,8 @@ die and leave the component running unseen."""
 import sys
 from pathlib import Path
 
-from stack import clickhouse, postgres, processes, proxy, redis
+from stack import clickhouse, jaeger, postgres, processes, proxy, redis
+from stack import prometheus as prometheus_server
 from stack.config import StackConfig
 
 PROGRAMS = {
@@ -18,6 +19,8 @@ PROGRAMS = {
     "analytics-1": sys.executable,
     "gateway-1": sys.executable,
     proxy.NAME: str(proxy.NGINX),
+    jaeger.NAME: str(jaeger.binary(StackConfig())),
+    prometheus_server.NAME: str(prometheus_server.PROMETHEUS),
 }
 
 
@@ -26,7 +29,11 @@ def _parent(pid: int) -> int:
 
 
 def test_every_component_runs_in_the_foreground_under_supervisord(
-    pipeline: StackConfig, gateway_url: str, card_adapter_service: StackConfig, analytics_service: StackConfig
+    pipeline: StackConfig,
+    gateway_url: str,
+    card_adapter_service: StackConfig,
+    analytics_service: StackConfig,
+    prometheus: StackConfig,
 ) -> None:
     supervisord = processes.supervisord_pid(pipeline)
     status = {p.name: p for p in processes.status(pipeline)}
