@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 
-from kernel import tls
+from kernel import metrics, tls
 from kernel.settings import ServiceSettings
 
 # Reconnect quickly after a backend restarts instead of waiting out gRPC's default backoff.
@@ -62,5 +62,5 @@ def _authority(target: str) -> list[tuple[str, Any]]:
 
 
 def channel(target: str, settings: ServiceSettings, service: str, repeatable: Iterable[str] = ()) -> grpc.aio.Channel:
-    """A channel to `service` at `target` (mutual TLS unless `settings` allow plaintext)."""
-    return tls.aio_channel(target, settings, options(service, repeatable, target))
+    """A channel to `service` at `target` (mutual TLS unless `settings` allow plaintext), its calls counted."""
+    return tls.aio_channel(target, settings, options(service, repeatable, target), [metrics.ClientMetrics()])

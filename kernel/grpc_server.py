@@ -10,7 +10,7 @@ import grpc
 import uvloop
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from kernel import logs, tls
+from kernel import logs, metrics, tls
 from kernel.settings import ServiceSettings
 
 GRACE_S = 5
@@ -46,6 +46,7 @@ async def serve_until_signalled(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     tls.add_port(server, address, settings)
     await server.start()
+    metrics.serve(settings.metrics_port, address.rsplit(":", 1)[0])
     if on_started:
         await on_started(health_servicer)
     for name in ("", service_name):

@@ -68,6 +68,8 @@ class ServiceSettings(BaseSettings):
     # On SIGTERM a gRPC service first reports NOT_SERVING and keeps serving this long, so that clients (which check
     # health, kernel.grpc_channels) stop sending it new calls; then it refuses new calls and lets running ones finish.
     drain_s: float = Field(default=1.0, ge=0)
+    # A gRPC service serves Prometheus's /metrics over HTTP on this port, on its own host; None: no metrics server.
+    metrics_port: int | None = None
 
     @classmethod
     def settings_customise_sources(

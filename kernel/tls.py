@@ -46,10 +46,15 @@ def add_port(server: grpc.aio.Server, address: str, settings: ServiceSettings) -
     return server.add_secure_port(address, server_credentials(settings))
 
 
-def aio_channel(target: str, settings: ServiceSettings, options: ChannelOptions = ()) -> grpc.aio.Channel:
+def aio_channel(
+    target: str,
+    settings: ServiceSettings,
+    options: ChannelOptions = (),
+    interceptors: Sequence[grpc.aio.ClientInterceptor] | None = None,
+) -> grpc.aio.Channel:
     if plaintext(settings):
-        return grpc.aio.insecure_channel(target, options=options)
-    return grpc.aio.secure_channel(target, channel_credentials(settings), options=options)
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
+    return grpc.aio.secure_channel(target, channel_credentials(settings), options=options, interceptors=interceptors)
 
 
 def _read_files(settings: ServiceSettings) -> tuple[bytes, bytes, bytes]:
