@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from bank import metrics
 from bank.config import Settings
 from bank.domain.errors import BankError, ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight
 from bank.domain.events import OutboxEvent
@@ -103,7 +104,10 @@ class PostgresTransfers:
         self._opening = asyncio.Lock()
 
     async def try_transfer(self, transfer: Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt:
-        return _attempt(await self._fetchrow(TRANSFER, *_arguments(transfer, event, owner)))
+        attempt = _attempt(await self._fetchrow(TRANSFER, *_arguments(transfer, event, owner)))
+        if attempt.done:  # committed: the statement is its own transaction
+            metrics.outbox_rows_committed((event.type,))
+        return attempt
 
     async def try_transfers(self, batch: list[Planned]) -> list[TransferAttempt]:
         """Several transfers in one transaction and one commit: every account they touch is locked first, in id order
@@ -114,7 +118,11 @@ class PostgresTransfers:
             pool = self._pool or await self._open()
             async with pool.acquire() as connection, connection.transaction():
                 await connection.execute(LOCK_ACCOUNTS, accounts)
-                return [_attempt(await connection.fetchrow(TRANSFER, *_arguments(*row))) for row in batch]
+                attempts = [_attempt(await connection.fetchrow(TRANSFER, *_arguments(*row))) for row in batch]
+        metrics.outbox_rows_committed(
+            event.type for (_, event, _), attempt in zip(batch, attempts, strict=True) if attempt.done
+        )
+        return attempts
 
     async def find_transfer(self, from_account_id: uuid.UUID, key: str) -> Transfer | None:
         row = await self._fetchrow(FIND_TRANSFER, from_account_id, key)

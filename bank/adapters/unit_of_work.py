@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bank import metrics
 from bank.adapters.database import translate
 from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, UserRow
 from bank.domain.events import OutboxEvent
@@ -29,6 +30,12 @@ users = UserRow.__table__
 class PostgresUnitOfWork(PostgresTransaction):
     def __init__(self, engine: AsyncEngine, idempotency_wait_ms: int) -> None:
         super().__init__(engine, translate, idempotency_wait_ms)
+        self._event_types: list[str] = []
+
+    async def commit(self) -> None:
+        await super().commit()
+        metrics.outbox_rows_committed(self._event_types)
+        self._event_types.clear()
 
     async def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Account]:
         # Locking in primary-key order means two transfers never wait on each other in a cycle.
@@ -62,6 +69,7 @@ class PostgresUnitOfWork(PostgresTransaction):
 
     async def add_event(self, event: OutboxEvent) -> None:
         await self.conn.execute(insert(outbox).values(**vars(event), created_at=func.now()))
+        self._event_types.append(event.type)  # counted once committed
 
     async def add_account(self, account: Account) -> None:
         await self.conn.execute(insert(accounts).values(**vars(account), created_at=account.updated_at))

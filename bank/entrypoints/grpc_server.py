@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import grpc
 
+from bank import metrics
 from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
@@ -21,6 +22,7 @@ from bank.service_layer import balance_service, deposit_service, transfer_servic
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
 from kernel.grpc_server import run, serve_until_signalled
+from kernel.metrics import ServerMetrics
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"
@@ -33,15 +35,20 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
     async def TransferMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
         async def work() -> bank_pb2.TransferMoneyResponse:
-            command = TransferRequest.parse(
-                request.from_account_id,
-                request.to_account_id,
-                request.amount,
-                request.currency,
-                request.description,
-                request.idempotency_key,
-            )
-            result = await transfer_service.transfer_money(self.bank.transfers, command, _required_caller(context))
+            try:
+                command = TransferRequest.parse(
+                    request.from_account_id,
+                    request.to_account_id,
+                    request.amount,
+                    request.currency,
+                    request.description,
+                    request.idempotency_key,
+                )
+                result = await transfer_service.transfer_money(self.bank.transfers, command, _required_caller(context))
+            except Exception as error:
+                metrics.transfer_refused(error)
+                raise
+            metrics.transfer_answered(result.transfer.amount, result.transfer.currency, result.replayed)
             return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
 
         return await _answer(context, work)
@@ -55,16 +62,21 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
     async def DepositMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
         async def work() -> bank_pb2.DepositMoneyResponse:
-            command = DepositRequest.parse(
-                request.account_id,
-                request.amount,
-                request.currency,
-                request.payment_id,
-                request.topup_id,
-                request.card_last4,
-                request.card_brand,
-            )
-            result = await deposit_service.deposit_money(self.bank.uow, command)
+            try:
+                command = DepositRequest.parse(
+                    request.account_id,
+                    request.amount,
+                    request.currency,
+                    request.payment_id,
+                    request.topup_id,
+                    request.card_last4,
+                    request.card_brand,
+                )
+                result = await deposit_service.deposit_money(self.bank.uow, command)
+            except Exception as error:
+                metrics.deposit_refused(error)
+                raise
+            metrics.deposit_answered(result.deposit.amount, result.deposit.currency, result.replayed)
             return bank_pb2.DepositMoneyResponse(deposit=_deposit(result.deposit), replayed=result.replayed)
 
         return await _answer(context, work)
@@ -165,7 +177,8 @@ def _deposit(d: Deposit) -> bank_pb2.Deposit:
 
 async def serve(settings: Settings) -> None:
     bank = bootstrap(settings)
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[ServerMetrics()])
+    metrics.watch_replication_slots(bank.engine)
     bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(bank), server)
     cleaner = None
     if settings.outbox_retention_hours > 0:

@@ -1,0 +1,97 @@
+"""The Bank's business and pipeline metrics: transfers and deposits by outcome, money moved, outbox rows committed,
+and the WAL its replication slots hold back (read at scrape time)."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from prometheus_client import Counter
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kernel.errors import ServiceError
+from kernel.metrics import IDEMPOTENT_REPLAYS, register_loop_gauges
+
+TRANSFERS = Counter(
+    "wallet_transfers",
+    "Transfers asked of the Bank by outcome: completed, or the reason it was refused in snake_case (replays apart)",
+    ["outcome"],
+)
+DEPOSITS = Counter(
+    "wallet_deposits",
+    "Deposits (settled top-ups) asked of the Bank by outcome: completed, or the reason refused (replays apart)",
+    ["outcome"],
+)
+MONEY_MOVED = Counter(
+    "wallet_money_moved",
+    "Amount moved by completed transfers and deposits, in units of the currency",
+    ["currency", "operation"],
+)
+OUTBOX_ROWS = Counter(
+    "wallet_outbox_rows_written",
+    "Outbox rows committed, by event type (each becomes a message on the operations topic)",
+    ["type"],
+)
+RETAINED_WAL = "wallet_replication_slot_retained_wal_bytes"
+# pg_replication_slots and pg_current_wal_lsn() need no privilege; an invalidated slot has no restart_lsn.
+_RETAINED_WAL = text(
+    "SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots "
+    "WHERE restart_lsn IS NOT NULL"
+)
+COMPLETED = "completed"
+INTERNAL = "internal"
+_completed_transfers = TRANSFERS.labels(COMPLETED)
+_completed_deposits = DEPOSITS.labels(COMPLETED)
+_transfer_replays = IDEMPOTENT_REPLAYS.labels("transfer")
+_deposit_replays = IDEMPOTENT_REPLAYS.labels("deposit")
+
+
+def outcome(error: BaseException) -> str:
+    """A refusal's outcome label: the Bank error's reason in snake_case, `internal` for anything else."""
+    return error.reason.lower() if isinstance(error, ServiceError) else INTERNAL
+
+
+def transfer_answered(amount: Decimal, currency: str, replayed: bool) -> None:
+    if replayed:
+        _transfer_replays.inc()
+        return
+    _completed_transfers.inc()
+    MONEY_MOVED.labels(currency, "transfer").inc(float(amount))
+
+
+def deposit_answered(amount: Decimal, currency: str, replayed: bool) -> None:
+    if replayed:
+        _deposit_replays.inc()
+        return
+    _completed_deposits.inc()
+    MONEY_MOVED.labels(currency, "deposit").inc(float(amount))
+
+
+def transfer_refused(error: BaseException) -> None:
+    TRANSFERS.labels(outcome(error)).inc()
+
+
+def deposit_refused(error: BaseException) -> None:
+    DEPOSITS.labels(outcome(error)).inc()
+
+
+def outbox_rows_committed(types: Iterable[str]) -> None:
+    for event_type in types:
+        OUTBOX_ROWS.labels(event_type).inc()
+
+
+def watch_replication_slots(engine: AsyncEngine) -> None:
+    """Serve the WAL each replication slot retains (Debezium's included), read from PostgreSQL at each scrape.
+    Every replica reports the same database-wide figure."""
+
+    async def read() -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(RETAINED_WAL, _HELP, labels=["slot"])
+        async with engine.connect() as connection:
+            for slot, retained in await connection.execute(_RETAINED_WAL):
+                gauge.add_metric([slot], float(retained))
+        return [gauge]
+
+    register_loop_gauges({RETAINED_WAL: _HELP}, read)
+
+
+_HELP = "WAL bytes PostgreSQL keeps for a replication slot: written since the slot's restart_lsn"
