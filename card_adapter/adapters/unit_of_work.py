@@ -5,13 +5,13 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from card_adapter.adapters.database import translate
 from card_adapter.adapters.tables import FINAL_STATES, topups
 from card_adapter.domain.errors import ConcurrencyConflict
-from card_adapter.domain.topup import State, TopUp
+from card_adapter.domain.topup import OPEN, State, TopUp
 from kernel.postgres import PostgresTransaction
 
 _COLUMNS = [f.name for f in fields(TopUp)]
@@ -46,6 +46,16 @@ class PostgresUnitOfWork(PostgresTransaction):
         if untouched_since is not None:
             query = query.where(topups.c.updated_at < untouched_since)
         return [_topup(row) for row in (await self.conn.execute(query)).mappings()]
+
+    async def pending_topups(self) -> tuple[int, datetime | None]:
+        """How many top-ups await their outcome (requested, charged), and when the oldest of them was asked for."""
+        waiting = [state.value for state in OPEN]
+        # The first condition is the partial index's own: the few unfinished rows are all it reads.
+        query = select(func.count(), func.min(topups.c.created_at)).where(
+            topups.c.state.not_in(FINAL_STATES), topups.c.state.in_(waiting)
+        )
+        count, oldest = (await self.conn.execute(query)).one()
+        return count, oldest
 
     async def _one(self, query: Any) -> TopUp | None:
         row = (await self.conn.execute(query)).mappings().first()

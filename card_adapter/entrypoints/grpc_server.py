@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import grpc
 
+from card_adapter import metrics
 from card_adapter.bootstrap import CardAdapter, bootstrap
 from card_adapter.config import Settings, get_settings
 from card_adapter.domain.card import Card
@@ -19,6 +20,7 @@ from card_adapter.service_layer import topup_service
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 from kernel import grpc_status
 from kernel.grpc_server import run, serve_until_signalled
+from kernel.metrics import ServerMetrics
 from kernel.money import format_amount
 
 log = logging.getLogger("card_adapter")
@@ -41,7 +43,9 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
                 request.account_id, request.amount, request.currency, card, request.idempotency_key
             )
             topup, replayed = await topup_service.accept_topup(self.adapter.uow, self.adapter.bank, command)
-            if not replayed:
+            if replayed:
+                metrics.topup_replayed()
+            else:
                 self.adapter.workers.start(topup.id, card)
             settled = await self.adapter.workers.wait_decided(topup.id, answer_by - time.monotonic())
             return card_adapter_pb2.ProcessCardTopUpResponse(topup=_topup(settled or topup), replayed=replayed)
@@ -100,7 +104,8 @@ async def serve(settings: Settings) -> None:
     except CardAdapterError as error:
         log.warning("could not resume unfinished top-ups yet (%s); the sweep will", error.message)
     sweeper = asyncio.create_task(adapter.workers.sweep_forever(settings.sweep_interval_s))
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[ServerMetrics()])
+    metrics.watch_pending(adapter.uow)
     card_adapter_pb2_grpc.add_CardAdapterServiceServicer_to_server(CardAdapterServicer(adapter), server)
     try:
         await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, settings)

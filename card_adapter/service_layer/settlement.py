@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
+from card_adapter import metrics
 from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import (
     CardDeclined,
@@ -111,6 +112,8 @@ class Settlement:
         while True:
             topup.deposit_attempts += 1
             topup = await self._save(topup)  # durable before the call: a crash during it counts as maybe-sent
+            if topup.deposit_attempts > 1:  # also the first call after a restart, if one was made before it
+                metrics.DEPOSIT_RETRIES.inc()
             try:
                 await self.bank.deposit(topup)
             except DepositRejected as rejected:
@@ -139,7 +142,9 @@ class Settlement:
         charge_id = topup.charge_id
         await self._until_answered(lambda: self.gateway.refund(charge_id))
         topup.mark_refunded()
-        return await self._save(topup)
+        topup = await self._save(topup)
+        metrics.REFUNDS.inc()
+        return topup
 
     def _budget_spent(self, topup: TopUp) -> bool:
         charged_at = topup.charged_at or topup.created_at
@@ -171,4 +176,5 @@ class Settlement:
         async with self.uow_factory() as uow:
             await uow.save_topup(topup)
             await uow.commit()
+        metrics.settled(topup)
         return topup
