@@ -4,18 +4,22 @@ ClickHouse 18.16 cannot skip a malformed message: its consumer stops at it for g
 seen from outside is a consumer group whose committed offsets stay put while messages wait.
 """
 
+import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 
 
 @dataclass(frozen=True)
 class Lag:
-    """Per-partition committed offset and end offset of one consumer group on one topic."""
+    """Per-partition committed offset and end offset of one consumer group on one topic, and how long the oldest
+    event still waiting for the group had waited since it occurred (None: none waits, or it could not be read)."""
 
     committed: dict[int, int]
     end: dict[int, int]
+    oldest_waiting_s: float | None = None
 
     @property
     def total(self) -> int:
@@ -23,16 +27,44 @@ class Lag:
 
 
 def measure(brokers: str, group: str, topic: str, timeout_s: float = 5.0) -> Lag:
-    """Read the group's committed offsets and the topic's end offsets (no group membership taken)."""
+    """Read the group's committed offsets and the topic's end offsets, and the first message waiting in each partition
+    behind (assigned, never subscribed: no group membership taken, no offset committed)."""
     consumer = Consumer({"bootstrap.servers": brokers, "group.id": group, "enable.auto.commit": False})
     try:
         metadata = consumer.list_topics(topic, timeout=timeout_s).topics[topic]
         partitions = [TopicPartition(topic, p) for p in sorted(metadata.partitions)]
         committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=timeout_s)}
-        end = {p.partition: consumer.get_watermark_offsets(p, timeout=timeout_s)[1] for p in partitions}
+        watermarks = {p.partition: consumer.get_watermark_offsets(p, timeout=timeout_s) for p in partitions}
+        next_up = {p: max(committed.get(p, 0), low) for p, (low, _) in watermarks.items()}
+        behind = [TopicPartition(topic, p, offset) for p, offset in next_up.items() if offset < watermarks[p][1]]
+        oldest = _oldest_waiting_s(consumer, behind, timeout_s)
     finally:
         consumer.close()
-    return Lag(committed=committed, end=end)
+    return Lag(committed=committed, end={p: end for p, (_, end) in watermarks.items()}, oldest_waiting_s=oldest)
+
+
+def _oldest_waiting_s(consumer: Consumer, heads: list[TopicPartition], timeout_s: float) -> float | None:
+    """Seconds since the oldest of the messages at `heads` occurred."""
+    if not heads:
+        return None
+    consumer.assign(heads)
+    occurred: dict[int, float] = {}
+    deadline = time.monotonic() + timeout_s
+    while len(occurred) < len(heads) and (left := deadline - time.monotonic()) > 0:
+        for message in consumer.consume(len(heads), left):
+            if message.error() is None and message.partition() not in occurred:
+                occurred[message.partition()] = occurred_at(message)
+    return time.time() - min(occurred.values()) if occurred else None
+
+
+def occurred_at(message: Message) -> float:
+    """When the event occurred (the payload's occurred_at, the Bank's clock in its transaction), in epoch seconds; for
+    a message without one (malformed), when it was written to the topic."""
+    try:
+        return datetime.fromisoformat(json.loads(message.value())["occurred_at"]).timestamp()
+    except (ValueError, TypeError, KeyError):
+        written_ms = message.timestamp()[1]
+        return written_ms / 1000 if written_ms > 0 else time.time()
 
 
 @dataclass

@@ -81,6 +81,14 @@ def history_sql(
     return sql, parameters
 
 
+# Per second of ingestion the oldest event's occurred_at (clickhouse/006_ingestion_lag.sql); the second's end is taken.
+INGESTION_LAG = (
+    "SELECT count(), max(toUInt32(ingested_at) + 1 - oldest / 1000000) FROM (SELECT ingested_at, "
+    "minMerge(oldest_occurred_at_us) AS oldest FROM ingestion_lag WHERE ingested_at >= now() - %(window_s)s "
+    "GROUP BY ingested_at)"
+)
+
+
 def translate(exc: ClickHouseError) -> AnalyticsError | None:
     """The Analytics error a driver failure means, or None when it is a bug to let through."""
     code = _server_code(exc)
@@ -148,6 +156,15 @@ class ClickHouseOperations:
             log.warning("ClickHouse query failed: %s code=%s", type(exc).__name__, _server_code(exc))
             raise error from exc
         return [_operation(row) for row in rows]
+
+    def ingestion_lag_s(self, window_s: int) -> float | None:
+        """The longest any event ingested in the last `window_s` seconds took from occurring to its row here (rounded up
+        to the second), None when none was. Blocking: for a metrics scrape's own thread."""
+        query = self._connected().query(
+            INGESTION_LAG, parameters={"window_s": window_s}, settings={"max_execution_time": 1}
+        )
+        ingested, lag = query.result_rows[0]
+        return max(0.0, float(lag)) if ingested else None
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

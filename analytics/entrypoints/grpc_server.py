@@ -6,6 +6,7 @@ import logging
 import grpc
 from grpc_health.v1 import health
 
+from analytics import metrics
 from analytics.bootstrap import Analytics, bootstrap
 from analytics.config import Settings, get_settings
 from analytics.domain.errors import AnalyticsError, InvalidRequest
@@ -16,6 +17,7 @@ from analytics.service_layer import history_service
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel import grpc_status
 from kernel.grpc_server import run, serve_until_signalled
+from kernel.metrics import ServerMetrics
 from kernel.money import format_amount
 
 log = logging.getLogger("analytics")
@@ -80,12 +82,14 @@ def to_proto(o: Operation) -> analytics_pb2.Operation:
 
 async def serve(settings: Settings) -> None:
     analytics = bootstrap(settings)
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[ServerMetrics()])
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(analytics), server)
     monitors: list[asyncio.Task[None]] = []
 
     async def watch_ingestion(health_servicer: health.aio.HealthServicer) -> None:
-        monitors.append(asyncio.create_task(IngestionHealth(settings, health_servicer).run()))
+        ingestion = IngestionHealth(settings, health_servicer)
+        metrics.watch_pipeline(analytics.operations.ingestion_lag_s, ingestion.oldest_waiting_s)
+        monitors.append(asyncio.create_task(ingestion.run()))
 
     try:
         await serve_until_signalled(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from grpc_health.v1 import health, health_pb2
 
+from analytics import metrics
 from analytics.config import Settings
 from analytics.consumer_lag import Lag, StallDetector, measure
 
@@ -24,14 +25,18 @@ class IngestionHealth:
         self._lag = lag or (lambda: measure(settings.kafka_brokers, settings.consumer_group, settings.topic))
         self._detector = StallDetector(after_s=settings.ingestion_stall_after_s)
         self.stalled = False
+        self.last: Lag | None = None  # the latest reading, None when it failed
 
     async def check(self) -> None:
         try:
             lag = await asyncio.to_thread(self._lag)
         except Exception as error:  # noqa: BLE001 - Kafka unreachable: ingestion cannot be vouched for
             log.warning("cannot measure the consumer lag: %s", error)
+            self.last = None
+            metrics.ingestion_measured(None, self.stalled)
             await self._health.set(INGESTION, NOT_SERVING)
             return
+        self.last = lag
         stalled = self._detector.observe(lag)
         if stalled and not self.stalled:
             log.error(
@@ -40,7 +45,12 @@ class IngestionHealth:
                 lag.total,
             )
         self.stalled = stalled
+        metrics.ingestion_measured(lag, stalled)
         await self._health.set(INGESTION, NOT_SERVING if stalled else SERVING)
+
+    def oldest_waiting_s(self) -> float | None:
+        """How long the oldest event waiting for ClickHouse's consumer had waited, at the latest reading."""
+        return self.last.oldest_waiting_s if self.last else None
 
     async def run(self) -> None:
         while True:

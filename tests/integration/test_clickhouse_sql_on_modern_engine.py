@@ -1,11 +1,11 @@
 """clickhouse/*.sql on a modern ClickHouse engine: chdb (ClickHouse in-process), fed by the session's real Kafka broker.
 
-Proven here, on chdb's engine (26.9): every statement analytics.schema renders for that version runs — the database,
-the ReplacingMergeTree, the Kafka table with kafka_handle_error_mode = 'stream', the three views and the dead-letter
-table and view. chdb's Kafka engine consumes in-process (background streaming to the views), so the test then sends a
-TransferCompleted event and a malformed message to a fresh topic and waits for the transfer's debit and credit rows in
-`operations` (checked column by column) and for the malformed message, with its parse error, in
-`operations_dead_letters`.
+Proven here, on chdb's engine (26.9): every statement analytics.schema renders for that version runs — the database, the
+ReplacingMergeTree, the Kafka table with kafka_handle_error_mode = 'stream', the three views, the dead-letter table and
+view, and the ingestion-lag table and view. chdb's Kafka engine consumes in-process (background streaming to the views),
+so the test then sends a TransferCompleted event and a malformed message to a fresh topic and waits for the transfer's
+debit and credit rows in `operations` (checked column by column) and for the malformed message, with its parse error, in
+`operations_dead_letters`, and for the event's time in `ingestion_lag`.
 
 Not proven: chdb is an embedded engine, not `clickhouse-server`: no HTTP/native protocol, so neither
 clickhouse-connect nor the Analytics service talk to it here, and server configuration is not exercised.
@@ -106,6 +106,8 @@ def test_clickhouse_sql_runs_and_consumes_on_modern_engine(
             "topup_credits_mv",
             "operations_dead_letters",
             "operations_dead_letters_mv",
+            "ingestion_lag",
+            "ingestion_lag_mv",
         }
         assert defect_hit in ([], ["003_operations_queue.sql"])
         assert tables["operations_queue"]["engine"] == "Kafka"
@@ -126,10 +128,12 @@ def test_clickhouse_sql_runs_and_consumes_on_modern_engine(
             f" FROM {probe}.operations"
         )
         dead_sql = f"SELECT raw_message, error, topic FROM {probe}.operations_dead_letters"
+        lag_sql = f"SELECT minMerge(oldest_occurred_at_us) AS oldest FROM {probe}.ingestion_lag"
         deadline = time.monotonic() + 60
         while True:
             operations, dead = rows(modern_engine, ops_sql), rows(modern_engine, dead_sql)
-            if len(operations) >= 2 and dead:
+            ingested = [row for row in rows(modern_engine, lag_sql) if int(row["oldest"])]
+            if len(operations) >= 2 and dead and ingested:
                 break
             assert time.monotonic() < deadline, f"after 60 s: operations {operations}, dead letters {dead}"
             time.sleep(0.2)
@@ -145,6 +149,7 @@ def test_clickhouse_sql_runs_and_consumes_on_modern_engine(
             "description": "chdb probe",
         }
         assert len(operations) == 2, operations
+        assert [int(row["oldest"]) for row in ingested] == [common["occurred_at_us"]]  # the malformed one not among
         debit, credit = sorted(operations, key=lambda row: row["direction"] != "debit")
         debit["occurred_at_us"], credit["occurred_at_us"] = int(debit["occurred_at_us"]), int(credit["occurred_at_us"])
         assert Decimal(debit.pop("amount")) == Decimal(credit.pop("amount")) == Decimal("1.00")
