@@ -7,7 +7,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import access_tokens, openapi_schema, problem_details
+from gateway import access_tokens, http_metrics, openapi_schema, problem_details
 from gateway.backends import Backends
 from gateway.body_limit import BodyLimitMiddleware
 from gateway.config import Settings, get_settings
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID", "Idempotent-Replayed", "Retry-After", "WWW-Authenticate", "Location"],
     )
     app.add_middleware(RequestContextMiddleware, deadline_s=settings.grpc_timeout_s)
+    http_metrics.install(app)  # its middleware outside the others: times all of a request
     routers = (auth, users, transfers, balance, operations, topups, health)
     for module in routers:
         app.include_router(module.router)
