@@ -19,7 +19,7 @@ from loadtests import load_generators as generators
 from loadtests.load_generators import BENCH_ACCOUNTS, Result
 from loadtests.transfers import BENCH_USER, RICH, bench_user_headers
 from stack import processes, services, system
-from stack.config import StackConfig, ephemeral_config, replicas_each
+from stack.config import SERVICES, StackConfig, ephemeral_config, replicas_each
 
 RESULTS = Path(__file__).parent / "results"
 PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
@@ -71,7 +71,18 @@ def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Res
     runs["hot"] = gateway(f"gateway, one hot sender (c={c})", sender=hot_sender)
     runs["gateway_64"] = gateway("gateway POST /transfers (c=64)", 64)
     runs["history"] = asyncio.run(history.get_operations_latency(cfg))
+    # The cost of tracing: the same run with every new trace kept (the stack's default, as above), then none.
+    runs["traced"] = gateway(f"gateway, tracing sampled 100 % (c={c})")
+    restart_services(cfg.model_copy(update={"trace_sample_ratio": 0.0}))
+    runs["untraced"] = gateway(f"gateway, tracing sampled 0 % (c={c})")
     return runs
+
+
+def restart_services(cfg: StackConfig) -> None:
+    """Every replica of every service started again with `cfg`'s settings (e.g. another trace sampling ratio)."""
+    for service in SERVICES:
+        services.stop_replicas(cfg, service)
+    services.start_services(cfg, {service: {} for service in SERVICES})
 
 
 def report(runs: dict, concurrency: int) -> dict[str, float]:
@@ -101,6 +112,9 @@ def report(runs: dict, concurrency: int) -> dict[str, float]:
         "lag_kafka_p99_ms": round(to_kafka.percentile(99), 1),
         "lag_clickhouse_p99_ms": round(to_clickhouse.percentile(99), 1),
         "history_p99_ms": round(history_p99, 2),
+        "gateway_traced_tps": round(runs["traced"].rate, 1),
+        "gateway_untraced_tps": round(runs["untraced"].rate, 1),
+        "tracing_cost_ratio": round(runs["traced"].rate / runs["untraced"].rate, 3),
     }
     lines = [
         *(runs[k].line() for k in ("pgbench", "bank", "bank_hot", "gateway", "gateway_64", "hot")),
@@ -112,6 +126,10 @@ def report(runs: dict, concurrency: int) -> dict[str, float]:
         to_clickhouse.line(),
         lag.line() + "   (target p99 <= 1000 ms)",
         history.summary(runs["history"]),
+        runs["traced"].line(),
+        runs["untraced"].line(),
+        f"{'tracing at 100 % / at 0 %':40} {figures['tracing_cost_ratio']:9.3f}   (throughput kept when every "
+        "request is traced)",
     ]
     print("\n".join(lines))
     return figures

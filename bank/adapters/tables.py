@@ -87,3 +87,5 @@ class OutboxRow(SQLModel, table=True):
     type: str = Field(max_length=64)
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = _timestamp()
+    # W3C traceparent of the request that made the event; Debezium puts it on the Kafka message as a header.
+    traceparent: str | None = Field(default=None, max_length=55)

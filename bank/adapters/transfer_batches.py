@@ -7,9 +7,15 @@ transaction: one lock of their accounts, one commit, each transfer with its own 
   the commit before it.
 - It spares PostgreSQL and the Bank a round trip and a commit per transfer under load.
 
-Durability is unchanged: a transfer is answered only after its commit."""
+Durability is unchanged: a transfer is answered only after its commit.
+
+Traces: a transfer sent alone runs in its request's task, inside its trace. A batch runs in a task of its own, in a
+span of the first transfer's trace linked to the others' (one transaction cannot belong to several traces); a
+transfer tried again alone runs in its own trace again. The outbox row of each keeps its own request's trace
+(bank.service_layer.transfer_service)."""
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from typing import Protocol
@@ -18,12 +24,13 @@ from bank.adapters.transfer_statement import Planned
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Transfer
 from bank.service_layer.transfer_service import TransferAttempt
+from kernel import tracing
 
 log = logging.getLogger("bank.transfer_batches")
 MAX_BATCH = 64
 LANES = 4
 
-Waiting = list[tuple[Planned, "asyncio.Future[TransferAttempt]"]]
+Waiting = list[tuple[Planned, "asyncio.Future[TransferAttempt]", tracing.Context]]
 
 
 class Transfers(Protocol):
@@ -56,7 +63,7 @@ class TransferBatches:
         waiting = self._waiting.get(lane)
         if waiting is not None:
             outcome: asyncio.Future[TransferAttempt] = asyncio.get_running_loop().create_future()
-            waiting.append(((transfer, event, owner), outcome))
+            waiting.append(((transfer, event, owner), outcome, tracing.current()))
             return await outcome
         self._waiting[lane] = []
         try:
@@ -73,12 +80,13 @@ class TransferBatches:
 
     def _next_batch(self, lane: int) -> None:
         """Start the transaction of what waited in `lane`, or mark it idle."""
-        waiting = [(planned, outcome) for planned, outcome in self._waiting[lane] if not outcome.done()]
+        waiting = [each for each in self._waiting[lane] if not each[1].done()]
         if not waiting:  # every caller that waited gave up (cancelled): nothing of theirs is made
             del self._waiting[lane]
             return
         batch, self._waiting[lane] = waiting[: self._max_batch], waiting[self._max_batch :]
-        task = asyncio.create_task(self._run(batch))
+        # A task of no request's: it would otherwise go on in the context of the request that happened to end last.
+        task = asyncio.create_task(self._run(batch), context=contextvars.Context())
         self._running.add(task)
         task.add_done_callback(lambda done: (self._running.discard(done), self._next_batch(lane)))
 
@@ -87,21 +95,23 @@ class TransferBatches:
             await self._one_by_one(batch)
             return
         try:
-            attempts = await self._transfers.try_transfers([planned for planned, _ in batch])
+            with tracing.span_linking("transfer batch", [trace for _, _, trace in batch], {"batch.size": len(batch)}):
+                attempts = await self._transfers.try_transfers([planned for planned, _, _ in batch])
         except Exception as error:  # noqa: BLE001 - each transfer is tried again on its own, and gets its own error
             log.info("a batch of %d transfers failed (%s); trying each alone", len(batch), type(error).__name__)
             await self._one_by_one(batch)
             return
-        for (_, outcome), attempt in zip(batch, attempts, strict=True):
+        for (_, outcome, _), attempt in zip(batch, attempts, strict=True):
             if not outcome.done():
                 outcome.set_result(attempt)
 
     async def _one_by_one(self, batch: Waiting) -> None:
-        for (transfer, event, owner), outcome in batch:
+        for (transfer, event, owner), outcome, trace in batch:
             if outcome.done():
                 continue
             try:
-                attempt = await self._transfers.try_transfer(transfer, event, owner)
+                with tracing.resumed(trace):
+                    attempt = await self._transfers.try_transfer(transfer, event, owner)
             except Exception as error:  # noqa: BLE001 - handed to the caller that waits for it
                 if not outcome.done():
                     outcome.set_exception(error)

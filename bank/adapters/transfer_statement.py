@@ -53,8 +53,8 @@ WITH locked AS (
     WHERE a.id = d.id AND EXISTS (SELECT 1 FROM made)
     RETURNING a.id
 ), published AS (
-    INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, created_at)
-    SELECT $11::uuid, $12::text, $13::text, $14::text, $15::jsonb, now() WHERE EXISTS (SELECT 1 FROM made)
+    INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, created_at, traceparent)
+    SELECT $11::uuid, $12::text, $13::text, $14::text, $15::jsonb, now(), $16::text WHERE EXISTS (SELECT 1 FROM made)
     RETURNING id
 ), outcome AS (
     SELECT (SELECT count(*) FROM made) = 1 AND (SELECT count(*) FROM moved) = 2
@@ -161,7 +161,7 @@ def _arguments(t: Transfer, event: OutboxEvent, owner: uuid.UUID) -> tuple[Any, 
     return (
         t.id, t.from_account_id, t.to_account_id, t.amount, t.currency, t.description, t.idempotency_key,
         t.request_fingerprint, t.created_at, owner,
-        event.id, event.aggregatetype, event.aggregateid, event.type, json.dumps(event.payload),
+        event.id, event.aggregatetype, event.aggregateid, event.type, json.dumps(event.payload), event.traceparent,
     )  # fmt: skip
 
 

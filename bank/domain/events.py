@@ -16,9 +16,14 @@ class OutboxEvent:
     aggregateid: str
     type: str
     payload: dict[str, Any]
+    # The W3C traceparent of the request that made the event (opaque here): Debezium carries it to the Kafka
+    # message as a header, so whoever reads the event joins that request's trace.
+    traceparent: str | None = None
 
 
-def _event(event_type: str, account_id: uuid.UUID, occurred_at: datetime, fields: dict[str, Any]) -> OutboxEvent:
+def _event(
+    event_type: str, account_id: uuid.UUID, occurred_at: datetime, fields: dict[str, Any], traceparent: str | None
+) -> OutboxEvent:
     """The outbox row of one event about `account_id` (its Kafka key); the payload carries the event id."""
     event_id = uuid.uuid4()
     payload = {
@@ -29,11 +34,16 @@ def _event(event_type: str, account_id: uuid.UUID, occurred_at: datetime, fields
         **fields,
     }
     return OutboxEvent(
-        id=event_id, aggregatetype="account", aggregateid=str(account_id), type=event_type, payload=payload
+        id=event_id,
+        aggregatetype="account",
+        aggregateid=str(account_id),
+        type=event_type,
+        payload=payload,
+        traceparent=traceparent,
     )
 
 
-def transfer_completed(transfer: Transfer) -> OutboxEvent:
+def transfer_completed(transfer: Transfer, traceparent: str | None = None) -> OutboxEvent:
     return _event(
         "TransferCompleted",
         transfer.from_account_id,
@@ -46,10 +56,11 @@ def transfer_completed(transfer: Transfer) -> OutboxEvent:
             "currency": transfer.currency,
             "description": transfer.description,
         },
+        traceparent,
     )
 
 
-def topup_completed(deposit: Deposit) -> OutboxEvent:
+def topup_completed(deposit: Deposit, traceparent: str | None = None) -> OutboxEvent:
     return _event(
         "TopUpCompleted",
         deposit.account_id,
@@ -64,4 +75,5 @@ def topup_completed(deposit: Deposit) -> OutboxEvent:
             "card_last4": deposit.card_last4,
             "card_brand": deposit.card_brand,
         },
+        traceparent,
     )

@@ -6,6 +6,7 @@ from bank.domain import events, model
 from bank.domain.errors import AccountNotFound, IdempotencyKeyReused
 from bank.service_layer.retry import retry_conflicts
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
+from kernel import tracing
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,6 @@ async def _deposit_once(uow_factory: UnitOfWorkFactory, request: model.DepositRe
         deposit = model.deposit(account, request)
         await uow.save_accounts([account])
         await uow.add_deposit(deposit)
-        await uow.add_event(events.topup_completed(deposit))
+        await uow.add_event(events.topup_completed(deposit, tracing.traceparent()))
         await uow.commit()
         return DepositResult(deposit, replayed=False)

@@ -9,6 +9,7 @@ from bank.domain.errors import AccountNotFound, ConcurrencyConflict, Idempotency
 from bank.domain.events import OutboxEvent
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
+from kernel import tracing
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ async def transfer_money(writer: TransferWriter, request: model.TransferRequest,
 
 async def _transfer_once(writer: TransferWriter, request: model.TransferRequest, caller: Caller) -> TransferResult:
     transfer = model.new_transfer(request)
-    attempt = await writer.try_transfer(transfer, events.transfer_completed(transfer), caller.subject)
+    event = events.transfer_completed(transfer, tracing.traceparent())
+    attempt = await writer.try_transfer(transfer, event, caller.subject)
     if attempt.done:
         return TransferResult(transfer, replayed=False)
     # Refused: the domain's rules, applied to what the attempt saw, name the reason.

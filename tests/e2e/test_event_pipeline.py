@@ -3,6 +3,7 @@ through restarts of Kafka Connect, ClickHouse, the Bank and PostgreSQL."""
 
 import asyncio
 import json
+import re
 import signal
 import uuid
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.polling import eventually, wait_ready
 
 SCHEMAS = Path(__file__).parents[2] / "contracts" / "schemas"
 ARRIVAL_TIMEOUT = 120
+TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
 async def transfer(api: httpx.AsyncClient, sender: uuid.UUID, recipient: uuid.UUID, amount: str = "1.00") -> dict:  # type: ignore[type-arg]
@@ -79,6 +81,7 @@ async def test_kafka_messages_follow_the_asyncapi_contract(
         headers = dict(message.headers())  # type: ignore[attr-defined]
         assert message.key() == str(a).encode()  # type: ignore[attr-defined]
         assert headers["id"].decode() == payload["event_id"] and headers["eventType"] == b"TransferCompleted"
+        assert TRACEPARENT.fullmatch(headers["traceparent"].decode()), headers  # the request's trace, to join it
 
 
 async def _traffic_around(api: httpx.AsyncClient, accounts: list[uuid.UUID], disruption) -> int:  # type: ignore[no-untyped-def]

@@ -1,0 +1,148 @@
+"""One request, one trace, for real: the gateway, the services and their SQL and ClickHouse calls as spans in Jaeger
+under the trace id the response names (X-Trace-ID), the same trace id on the request's event in Kafka (carried through
+the outbox by Debezium), and on the request's log lines."""
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stack.config import StackConfig
+from tests.conftest import create_accounts
+from tests.e2e.pipeline_helpers import messages_about
+from tests.e2e.topup_helpers import topup
+from tests.polling import eventually
+
+pytestmark = pytest.mark.usefixtures("card_adapter_ready", "analytics_service")
+# Spans leave a service in batches, every 5 s (OTEL_BSP_SCHEDULE_DELAY); a loaded machine adds to it.
+EXPORT_TIMEOUT = 60
+
+
+class Trace:
+    """A trace as Jaeger's query API returns it: its spans, each with its service's name and its tags."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        processes = {key: process["serviceName"] for key, process in data["processes"].items()}
+        self.spans = [
+            {
+                "service": processes[span["processID"]],
+                "name": span["operationName"],
+                "trace_id": span["traceID"],
+                **{tag["key"]: tag["value"] for tag in span["tags"]},
+            }
+            for span in data["spans"]
+        ]
+
+    @property
+    def services(self) -> set[str]:
+        return {span["service"] for span in self.spans}
+
+    def spans_of(self, service: str, **tags: object) -> list[dict[str, Any]]:
+        return [s for s in self.spans if s["service"] == service and all(s.get(k) == v for k, v in tags.items())]
+
+
+async def trace_in_jaeger(cfg: StackConfig, trace_id: str, services: set[str]) -> Trace:
+    """The trace once Jaeger holds spans of every one of `services` (each exports on its own schedule)."""
+    found: list[Trace] = []
+
+    async def holds_them() -> bool:
+        async with httpx.AsyncClient(base_url=f"http://{cfg.host}:{cfg.jaeger_port}") as jaeger:
+            reply = await jaeger.get(f"/api/traces/{trace_id}")
+        if reply.status_code != 200:
+            return False
+        found[:] = [Trace(reply.json()["data"][0])]
+        return services <= found[0].services
+
+    await eventually(holds_them, EXPORT_TIMEOUT, f"spans of {sorted(services)} in trace {trace_id}", every=0.5)
+    return found[0]
+
+
+def trace_id_of(reply: httpx.Response) -> str:
+    trace_id = reply.headers["x-trace-id"]
+    assert len(trace_id) == 32 and int(trace_id, 16), trace_id
+    return trace_id
+
+
+async def test_a_transfer_is_one_trace_from_the_gateway_to_postgresql_and_its_kafka_message(
+    api: httpx.AsyncClient, engine: AsyncEngine, pipeline: StackConfig
+) -> None:
+    a, b = await create_accounts(engine, "100.00", "0.00")
+    body = {"to_account_id": str(b), "amount": "1.00", "currency": "RUB", "description": "traced"}
+    reply = await api.post(f"/accounts/{a}/transfers", json=body)
+    assert reply.status_code == 201, reply.text
+    trace_id = trace_id_of(reply)
+
+    trace = await trace_in_jaeger(pipeline, trace_id, {"gateway", "bank"})
+    assert {span["trace_id"] for span in trace.spans} == {trace_id}
+    assert trace.spans_of("gateway", **{"http.route": "/accounts/{account_id}/transfers"})
+    assert trace.spans_of("bank", **{"rpc.method": "TransferMoney"})
+    sql = trace.spans_of("bank", **{"db.system": "postgresql"})
+    assert any("INSERT INTO outbox" in span.get("db.statement", "") for span in sql), sql
+
+    transfer_id = reply.json()["transfer_id"]
+    [message] = (await messages_about(pipeline, "transfer_id", {transfer_id}, EXPORT_TIMEOUT)).values()
+    traceparent = dict(message.headers())["traceparent"].decode()  # type: ignore[attr-defined]
+    assert traceparent.split("-")[1] == trace_id
+
+
+async def test_a_top_up_is_one_trace_through_the_card_adapter_and_the_bank(
+    api: httpx.AsyncClient, engine: AsyncEngine, stack_cfg: StackConfig
+) -> None:
+    [account] = await create_accounts(engine, "0.00")
+    reply = await topup(api, account, amount="5.00")
+    assert reply.status_code == 201, reply.text
+    trace = await trace_in_jaeger(stack_cfg, trace_id_of(reply), {"gateway", "card_adapter", "bank"})
+    assert trace.spans_of("card_adapter", **{"rpc.method": "ProcessCardTopUp"})
+    assert trace.spans_of("bank", **{"rpc.method": "DepositMoney"})
+    assert trace.spans_of("bank", **{"db.system": "postgresql"})
+
+
+async def test_a_history_read_is_one_trace_through_analytics_and_clickhouse(
+    api: httpx.AsyncClient, engine: AsyncEngine, pipeline: StackConfig
+) -> None:
+    [account] = await create_accounts(engine, "0.00")
+    reply = await api.get(f"/accounts/{account}/operations")
+    assert reply.status_code == 200, reply.text
+    trace = await trace_in_jaeger(pipeline, trace_id_of(reply), {"gateway", "analytics"})
+    assert trace.spans_of("analytics", **{"rpc.method": "GetOperations"})
+    clickhouse_calls = [
+        span for span in trace.spans_of("analytics") if str(pipeline.clickhouse_http_port) in json.dumps(span)
+    ]
+    assert clickhouse_calls, trace.spans_of("analytics")
+
+
+async def test_the_request_id_and_the_trace_id_lead_to_the_log_lines(
+    api: httpx.AsyncClient, stack_cfg: StackConfig
+) -> None:
+    request_id = f"bug-report-{uuid.uuid4()}"
+    reply = await api.get(f"/accounts/{uuid.uuid4()}/balance", headers={"X-Request-ID": request_id})
+    assert reply.status_code == 404 and reply.headers["x-request-id"] == request_id
+    trace_id = trace_id_of(reply)
+
+    def logged() -> list[dict[str, Any]]:
+        lines = (stack_cfg.logs_dir / "gateway-1.log").read_text().splitlines()
+        return [line for line in map(json.loads, lines) if line.get("request_id") == request_id]
+
+    await eventually(lambda: bool(logged()), 10, "the gateway's access log line")
+    [access] = [line for line in logged() if line["logger"] == "gateway.access"]
+    assert access["trace_id"] == trace_id and access["http_status"] == 404
+    assert {"timestamp", "level", "service", "replica", "message", "span_id"} <= access.keys()
+    assert (access["service"], access["replica"]) == ("gateway", "gateway-1")
+
+
+LOG_FIELDS = {"timestamp", "level", "service", "replica", "logger", "message", "request_id"}
+
+
+async def test_every_service_logs_json_lines(api: httpx.AsyncClient, stack_cfg: StackConfig) -> None:
+    """Every line the services wrote this session is one JSON object with the fields a log search needs."""
+    assert (await api.get("/me")).status_code == 200
+    for service in ("gateway", "bank", "card_adapter", "analytics"):
+        lines = (stack_cfg.logs_dir / f"{service}-1.log").read_text().splitlines()
+        assert lines, service
+        for line in lines:
+            record = json.loads(line)
+            assert record.keys() >= LOG_FIELDS, line
+            assert record["service"] == service, line
