@@ -185,3 +185,8 @@ async def test_pipeline_metrics_follow_a_transfer_into_clickhouse(
     assert analytics("wallet_clickhouse_consumer_lag_messages") >= 0
     assert bank("wallet_replication_slot_retained_wal_bytes", slot="wallet_outbox") >= 0
     assert bank.has("wallet_replication_slot_retained_wal_bytes"), "the Bank's role could not read its slot"
+    print(
+        f"pipeline lag {analytics('wallet_pipeline_lag_seconds'):.2f} s, consumer lag"
+        f" {analytics('wallet_clickhouse_consumer_lag_messages'):.0f} messages, outbox slot retains"
+        f" {bank('wallet_replication_slot_retained_wal_bytes', slot='wallet_outbox'):.0f} WAL bytes"
+    )
