@@ -27,6 +27,9 @@ BUILD_TIMEOUT = 1800.0
 # Traces kept in memory; the oldest go first. Plenty for a day of `make up` and a benchmark's sampled requests.
 MAX_TRACES = 100_000
 STORE = "memstore"
+# The UI Jaeger serves: the Go module has no jaeger-ui assets (a git submodule, built with npm, released on GitHub:
+# out of the stack's reach), so a small viewer of our own over the same query API (see its header).
+UI_ASSETS = Path(__file__).resolve().parent / "templates" / "jaeger-ui"
 _DONE = ".complete"
 
 
@@ -113,6 +116,7 @@ def config(cfg: StackConfig) -> dict[str, Any]:
             "jaeger_storage": {"backends": {STORE: {"memory": {"max_traces": MAX_TRACES}}}},
             "jaeger_query": {
                 "storage": {"traces": STORE},
+                "ui": {"assets_path": str(UI_ASSETS)},
                 # On by default in v2: it would trace its own queries, exported to OTLP's default localhost:4317,
                 # which is `make up`'s Jaeger even for a test session's.
                 "enable_tracing": False,
