@@ -21,12 +21,13 @@ COMPONENTS = (connect, clickhouse, kafka)  # stop order: consumers before the br
 
 @pytest.fixture
 def infra(tmp_path: Path) -> Iterator[StackConfig]:
-    kafka_port, controller, connect_port, http, tcp = free_ports(5)
+    kafka_port, controller, connect_port, connect_metrics, http, tcp = free_ports(6)
     cfg = StackConfig(
         state_dir=tmp_path / "stack",
         kafka_port=kafka_port,
         kafka_controller_port=controller,
         connect_port=connect_port,
+        connect_metrics_port=connect_metrics,  # its JMX exporter agent
         clickhouse_http_port=http,
         clickhouse_tcp_port=tcp,
     )
