@@ -30,6 +30,7 @@ gen: install
 	$(RUN) python -m scripts.generate_contracts
 
 test: install
+	$(RUN) python -m stack.jaeger  # built once per machine (minutes): not inside a test's 300 s timeout
 	$(RUN) coverage erase
 	$(RUN) pytest --cov --cov-report=
 	$(RUN) coverage report

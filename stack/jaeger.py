@@ -180,3 +180,9 @@ def start(cfg: StackConfig) -> None:
 
 def stop(cfg: StackConfig) -> bool:
     return processes.stop(cfg, NAME)
+
+
+if __name__ == "__main__":
+    # `python -m stack.jaeger`: build (once) and print the binary's path; `make test` runs it before pytest, whose
+    # 300 s timeout per test (fixtures included) a cold build would exceed.
+    print(ensure_binary(StackConfig()))
