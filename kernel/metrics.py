@@ -3,7 +3,6 @@ HTTP server of a gRPC service, and gauges a service reads on its own event loop 
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -39,39 +38,6 @@ IDEMPOTENT_REPLAYS = Counter(
     "Requests answered with what an earlier request with the same idempotency key (or payment id) did",
     ["operation"],
 )
-OK = grpc.StatusCode.OK
-UNKNOWN = grpc.StatusCode.UNKNOWN
-CANCELLED = grpc.StatusCode.CANCELLED
-
-Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
-
-
-class ServerMetrics(grpc.aio.ServerInterceptor):
-    """Counts and times every unary call by the status its handler ended with: the code it set (abort, set_code),
-    else OK when it returned and UNKNOWN when it raised (CANCELLED when the call was cancelled). The timed handler
-    is made once per method: a call then costs two clock reads, a dict lookup, one observe and one increment."""
-
-    def __init__(self) -> None:
-        self._timed: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = await continuation(details)
-        known = self._timed.get(details.method)  # type: ignore[attr-defined]
-        if known is not None and known[0] is handler:
-            return known[1]
-        if handler is None or handler.unary_unary is None:  # an unknown method (no label for it), or a stream
-            return handler
-        timed = grpc.unary_unary_rpc_method_handler(
-            _timed(handler.unary_unary, details.method),  # type: ignore[attr-defined]
-            handler.request_deserializer,
-            handler.response_serializer,
-        )
-        self._timed[details.method] = (handler, timed)  # type: ignore[attr-defined]
-        return timed
 
 
 class ClientMetrics(grpc.aio.UnaryUnaryClientInterceptor):
@@ -96,33 +62,6 @@ class ClientMetrics(grpc.aio.UnaryUnaryClientInterceptor):
             counter = self._handled[method, code] = GRPC_CLIENT_HANDLED.labels(service, name, code.name)
         counter.inc()
         return call
-
-
-def _timed(behavior: Behavior, method: str) -> Behavior:
-    service, name = method.lstrip("/").rsplit("/", 1)
-    seconds = GRPC_SERVER_SECONDS.labels(service, name)
-    handled: dict[grpc.StatusCode, Any] = {}
-
-    async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        started = time.perf_counter()
-        failed = None
-        try:
-            return await behavior(request, context)
-        except asyncio.CancelledError:
-            failed = CANCELLED
-            raise
-        except BaseException:  # an abort sets its code first (context.code() below); anything else is UNKNOWN
-            failed = UNKNOWN
-            raise
-        finally:
-            seconds.observe(time.perf_counter() - started)
-            code = context.code() or failed or OK
-            counter = handled.get(code)
-            if counter is None:
-                counter = handled[code] = GRPC_SERVER_HANDLED.labels(service, name, code.name)
-            counter.inc()
-
-    return timed
 
 
 def serve(port: int | None, host: str) -> None:

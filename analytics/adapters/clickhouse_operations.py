@@ -1,6 +1,8 @@
 """The operations history in ClickHouse, read with clickhouse-connect over HTTP (blocking, so in threads)."""
 
 import asyncio
+import contextvars
+import functools
 import logging
 import math
 import re
@@ -147,7 +149,9 @@ class ClickHouseOperations:
             "max_execution_time": max(1, math.ceil(deadlines.remaining(self._settings.query_timeout_s)))
         } | settings
         try:
-            rows = await loop.run_in_executor(self._executor, self._query, sql, parameters, settings)
+            # In the caller's context (as asyncio.to_thread does): the query's HTTP span joins the request's trace.
+            query = functools.partial(contextvars.copy_context().run, self._query, sql, parameters, settings)
+            rows = await loop.run_in_executor(self._executor, query)
         except ClickHouseError as exc:
             error = translate(exc)
             if error is None:

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 
-import grpc
 from grpc_health.v1 import health
 
 from analytics import metrics
@@ -16,8 +15,7 @@ from analytics.entrypoints.ingestion_health import IngestionHealth
 from analytics.service_layer import history_service
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel import grpc_status
-from kernel.grpc_server import run, serve_until_signalled
-from kernel.metrics import ServerMetrics
+from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.money import format_amount
 
 log = logging.getLogger("analytics")
@@ -82,7 +80,7 @@ def to_proto(o: Operation) -> analytics_pb2.Operation:
 
 async def serve(settings: Settings) -> None:
     analytics = bootstrap(settings)
-    server = grpc.aio.server(interceptors=[ServerMetrics()])
+    server = new_server()
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(analytics), server)
     monitors: list[asyncio.Task[None]] = []
 

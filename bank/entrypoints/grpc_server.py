@@ -21,8 +21,7 @@ from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
-from kernel.grpc_server import run, serve_until_signalled
-from kernel.metrics import ServerMetrics
+from kernel.grpc_server import new_server, run, serve_until_signalled
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"
@@ -177,7 +176,7 @@ def _deposit(d: Deposit) -> bank_pb2.Deposit:
 
 async def serve(settings: Settings) -> None:
     bank = bootstrap(settings)
-    server = grpc.aio.server(interceptors=[ServerMetrics()])
+    server = new_server()
     metrics.watch_replication_slots(bank.engine)
     bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(bank), server)
     cleaner = None

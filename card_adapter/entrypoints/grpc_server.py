@@ -19,8 +19,7 @@ from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from card_adapter.service_layer import topup_service
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 from kernel import grpc_status
-from kernel.grpc_server import run, serve_until_signalled
-from kernel.metrics import ServerMetrics
+from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.money import format_amount
 
 log = logging.getLogger("card_adapter")
@@ -104,7 +103,7 @@ async def serve(settings: Settings) -> None:
     except CardAdapterError as error:
         log.warning("could not resume unfinished top-ups yet (%s); the sweep will", error.message)
     sweeper = asyncio.create_task(adapter.workers.sweep_forever(settings.sweep_interval_s))
-    server = grpc.aio.server(interceptors=[ServerMetrics()])
+    server = new_server()
     metrics.watch_pending(adapter.uow)
     card_adapter_pb2_grpc.add_CardAdapterServiceServicer_to_server(CardAdapterServicer(adapter), server)
     try:

@@ -77,8 +77,8 @@ async def test_a_transfer_is_one_trace_from_the_gateway_to_postgresql_and_its_ka
 
     trace = await trace_in_jaeger(pipeline, trace_id, {"gateway", "bank"})
     assert {span["trace_id"] for span in trace.spans} == {trace_id}
-    assert trace.spans_of("gateway", **{"http.route": "/accounts/{account_id}/transfers"})
-    assert trace.spans_of("bank", **{"rpc.method": "TransferMoney"})
+    assert trace.spans_of("gateway", **{"http.route": "/accounts/{accountId}/transfers"}), trace.spans
+    assert trace.spans_of("bank", **{"rpc.method": "TransferMoney"}), trace.spans
     sql = trace.spans_of("bank", **{"db.system": "postgresql"})
     assert any("INSERT INTO outbox" in span.get("db.statement", "") for span in sql), sql
 

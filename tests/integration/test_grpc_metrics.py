@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from kernel import metrics
+from kernel import grpc_server, metrics
 from stack.processes import free_port
 
 SERVICE = "grpc.health.v1.Health"
@@ -43,7 +43,7 @@ def timed() -> float:
 
 @pytest.fixture
 async def probe() -> AsyncIterator[health_pb2_grpc.HealthStub]:
-    server = grpc.aio.server(interceptors=[metrics.ServerMetrics()])
+    server = grpc_server.new_server()
     health_pb2_grpc.add_HealthServicer_to_server(Probe(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
