@@ -2,14 +2,11 @@
 
 import asyncio
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bank.seed import load_users
@@ -20,10 +17,8 @@ from stack import prometheus as prometheus_server
 from stack import redis as redis_server
 from stack.config import StackConfig, ephemeral_config, replicas_each
 from tests.polling import wait_card_adapter_ready
+from tests.service_processes import UNLIMITED, start_bank, start_card_adapter
 from tests.users import TEST_USERS, TESTER, bearer, login
-
-# Limits no functional test reaches; tests/e2e/test_rate_limits.py runs gateways of its own with low ones.
-UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login", "failed_login", "signup")}
 
 
 @pytest.fixture(scope="session")
@@ -160,48 +155,3 @@ async def api(gateway_url: str, tester_token: str) -> AsyncIterator[httpx.AsyncC
     """The gateway, as the tester (logged in)."""
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=bearer(tester_token)) as client:
         yield client
-
-
-def start_bank(cfg: StackConfig) -> None:
-    services.start_replicas(cfg, "bank")
-
-
-# Short timeouts and budgets so that failure paths finish within a test; still above the gateway's needs.
-CARD_ADAPTER_TEST_SETTINGS = {
-    "respond_within_s": "1.5",
-    "gateway_timeout_s": "0.5",
-    "gateway_latency_ms": "10",
-    "gateway_seed": "42",
-    # Above a Bank restart on a loaded 2-core machine (5.5-7.7 s seen), so "retried until the Bank returns" holds.
-    "deposit_budget_s": "12",
-    "retry_base_s": "0.1",
-    "retry_cap_s": "0.5",
-    "bank_timeout_s": "2",
-}
-
-
-def start_card_adapter(cfg: StackConfig) -> None:
-    services.start_replicas(cfg, "card_adapter", **CARD_ADAPTER_TEST_SETTINGS)
-
-
-async def create_accounts(
-    engine: AsyncEngine, *balances: str, currency: str = "RUB", owner: uuid.UUID | None = TESTER.id
-) -> list[uuid.UUID]:
-    """Fresh accounts for one test (the tester's unless `owner` says otherwise), so tests never share balances."""
-    ids = [uuid.uuid4() for _ in balances]
-    async with engine.begin() as conn:
-        for account_id, balance in zip(ids, balances, strict=True):
-            await conn.execute(
-                text(
-                    "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version, owner_id) "
-                    "VALUES (:id, :balance, :currency, now(), now(), 0, :owner)"
-                ),
-                {"id": account_id, "balance": Decimal(balance), "currency": currency, "owner": owner},
-            )
-    return ids
-
-
-async def balances(engine: AsyncEngine, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(text("SELECT id, balance FROM accounts WHERE id = ANY(:ids)"), {"ids": ids})
-        return {row.id: row.balance for row in rows}

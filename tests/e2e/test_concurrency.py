@@ -11,7 +11,7 @@ import jsonschema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import balances, create_accounts
+from tests.accounts import balances, create_accounts
 
 CLIENTS = 20
 TRANSFERS_PER_CLIENT = 60

@@ -5,9 +5,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import postgres, services
 from stack.config import StackConfig
-from tests.conftest import create_accounts, start_bank
-from tests.e2e.test_transfers_api import assert_problem, balance, transfer
+from tests.accounts import create_accounts
+from tests.e2e.transfer_helpers import assert_problem, balance, transfer
 from tests.polling import wait_ready
+from tests.service_processes import start_bank
 
 
 async def test_bank_down_gives_503_then_recovers(

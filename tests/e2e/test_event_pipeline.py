@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import clickhouse, connect, outbox_connector, postgres, processes, services
 from stack.config import StackConfig
-from tests.conftest import create_accounts, start_bank
+from tests.accounts import create_accounts
 from tests.e2e.pipeline_helpers import (
     committed_transfers,
     messages_about,
@@ -23,6 +23,7 @@ from tests.e2e.pipeline_helpers import (
     stored_operations,
 )
 from tests.polling import eventually, wait_ready
+from tests.service_processes import start_bank
 
 SCHEMAS = Path(__file__).parents[2] / "contracts" / "schemas"
 ARRIVAL_TIMEOUT = 120

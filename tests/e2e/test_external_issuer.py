@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stack import processes, services
 from stack.config import StackConfig
-from tests.conftest import UNLIMITED
+from tests.service_processes import UNLIMITED
 from tests.users import bearer
 
 ISSUER = "https://login.example.test/realms/wallet"

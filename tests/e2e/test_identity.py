@@ -17,7 +17,7 @@ from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers
 from stack import certificates
 from stack.config import StackConfig
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import card
 from tests.users import INSPECTOR, MALLORY, TESTER, bearer, login
 

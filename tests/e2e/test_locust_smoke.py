@@ -7,7 +7,7 @@ import sys
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import REPO_ROOT
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.users import MALLORY, TESTER
 
 

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import topup, until_settled
 from tests.polling import eventually
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import postgres
 from stack.config import StackConfig
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import TEST_CARDS, card, topup
 from tests.users import TESTER, bearer, login
 

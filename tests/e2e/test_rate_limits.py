@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import processes, redis, services
 from stack.config import StackConfig
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.users import TESTER, bearer, login
 
 LIMITS = {"rate_limit_login": "4/minute", "rate_limit_money": "3/minute", "rate_limit_signup": "1000/minute"}

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from card_adapter.adapters.tables import FINAL_STATES
 from stack import services
 from stack.config import StackConfig
-from tests.conftest import create_accounts, start_bank, start_card_adapter
-from tests.e2e.test_transfers_api import assert_problem, balance, transfer
+from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import (
     adapter_row,
     card_adapter_direct,
@@ -25,7 +24,9 @@ from tests.e2e.topup_helpers import (
     topup,
     until_settled,
 )
+from tests.e2e.transfer_helpers import assert_problem, balance, transfer
 from tests.polling import eventually, wait_card_adapter_ready, wait_ready
+from tests.service_processes import start_bank, start_card_adapter
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready")
 

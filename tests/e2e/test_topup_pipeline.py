@@ -8,7 +8,7 @@ import jsonschema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.e2e.pipeline_helpers import messages_about
 from tests.e2e.topup_helpers import topup
 from tests.polling import eventually

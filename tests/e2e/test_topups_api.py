@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from card_adapter.adapters import mock_gateway
-from tests.conftest import create_accounts
-from tests.e2e.test_transfers_api import assert_problem, balance
+from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import card, ledger, topup
+from tests.e2e.transfer_helpers import assert_problem, balance
 from tests.polling import eventually
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.e2e.pipeline_helpers import messages_about
 from tests.e2e.topup_helpers import topup
 from tests.polling import eventually

@@ -7,36 +7,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import create_accounts
-
-PROBLEM = "application/problem+json"
-
-
-def transfer(
-    api: httpx.AsyncClient,
-    sender: object,
-    recipient: object,
-    amount: object = "10.00",
-    key: str | None = None,
-    **extra: object,
-):  # type: ignore[no-untyped-def]
-    headers = {"Idempotency-Key": key} if key else {}
-    body = {"to_account_id": str(recipient), "amount": amount, "currency": "RUB", **extra}
-    return api.post(f"/accounts/{sender}/transfers", json=body, headers=headers)
-
-
-async def balance(api: httpx.AsyncClient, account: uuid.UUID) -> str:
-    reply = await api.get(f"/accounts/{account}/balance")
-    assert reply.status_code == 200, reply.text
-    return reply.json()["balance"]
-
-
-def assert_problem(reply: httpx.Response, status: int, code: str) -> None:
-    assert reply.status_code == status, reply.text
-    assert reply.headers["content-type"] == PROBLEM
-    body = reply.json()
-    assert body["code"] == code and body["status"] == status and body["type"] == f"urn:wallet:problem:{code}"
-    assert "Traceback" not in reply.text
+from tests.accounts import create_accounts
+from tests.e2e.transfer_helpers import assert_problem, balance, transfer
 
 
 async def test_transfer_moves_money_and_answers_201(api: httpx.AsyncClient, engine: AsyncEngine) -> None:

@@ -13,7 +13,7 @@ from bank.bootstrap import Bank
 from bank.domain import errors, model
 from bank.domain.users import Caller, Registration, Role
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
-from tests.conftest import balances, create_accounts
+from tests.accounts import balances, create_accounts
 from tests.users import TESTER
 
 TESTER_CALLER = Caller(TESTER.id, TESTER.role)

@@ -22,8 +22,9 @@ from card_adapter.domain.topup import TopUp, TopUpRequest
 from kernel import grpc_channels
 from stack import certificates, services
 from stack.config import StackConfig
-from tests.conftest import create_accounts, start_bank
+from tests.accounts import create_accounts
 from tests.polling import eventually, wait_ready
+from tests.service_processes import start_bank
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import services
 from stack.config import StackConfig
-from tests.conftest import balances
+from tests.accounts import balances
 
 ALICE = uuid.UUID("123e4567-e89b-12d3-a456-426614174000")
 BOB = uuid.UUID("987e6543-e21b-34d3-c456-426614174999")

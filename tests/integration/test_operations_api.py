@@ -14,7 +14,7 @@ from gateway.config import Settings
 from stack import certificates
 from stack.config import StackConfig
 from stack.processes import free_port
-from tests.conftest import create_accounts
+from tests.accounts import create_accounts
 from tests.integration import operations_rows as rows
 from tests.integration.analytics_servers import analytics_server
 from tests.integration.in_process import gateway

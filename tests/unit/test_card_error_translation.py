@@ -14,7 +14,7 @@ from card_adapter.domain.topup import TopUp, TopUpRequest
 from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from gateway.grpc_errors import to_problem
 from tests.unit.card_adapter_fakes import FakeBankChannel
-from tests.unit.test_error_translation import FakeRpcError, rpc_error_for
+from tests.unit.fake_rpc_errors import FakeRpcError, rpc_error_for
 
 NO_CONNECTION = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Connection refused"
 

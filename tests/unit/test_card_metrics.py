@@ -5,7 +5,7 @@ from prometheus_client import REGISTRY
 
 from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected
 from card_adapter.domain.topup import State
-from tests.unit.test_card_settlement import DECLINED, World
+from tests.unit.settlement_world import DECLINED, World
 
 
 def counted(name: str, **labels: str) -> float:

@@ -5,18 +5,9 @@ import pytest
 from google.rpc import code_pb2
 
 from bank.domain import errors
-from bank.entrypoints.grpc_errors import status_code, to_grpc_status
+from bank.entrypoints.grpc_errors import status_code
 from gateway.grpc_errors import to_problem
-
-
-class FakeRpcError(grpc.aio.AioRpcError):
-    def __init__(self, code: grpc.StatusCode, details: str, trailing: tuple = ()) -> None:  # type: ignore[type-arg]
-        super().__init__(code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailing), details)
-
-
-def rpc_error_for(error: errors.BankError) -> FakeRpcError:
-    status = to_grpc_status(error)
-    return FakeRpcError(status.code, status.details, tuple(status.trailing_metadata))
+from tests.unit.fake_rpc_errors import FakeRpcError, rpc_error_for
 
 
 @pytest.mark.parametrize(

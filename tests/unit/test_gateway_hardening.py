@@ -20,7 +20,7 @@ from gateway.config import Settings, get_settings
 from gateway.grpc_errors import to_problem
 from gateway.main import create_app
 from gateway.request_context import request_id
-from tests.unit.test_error_translation import FakeRpcError
+from tests.unit.fake_rpc_errors import FakeRpcError
 
 ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
 OTHER = "987e6543-e21b-34d3-c456-426614174999"

@@ -18,7 +18,7 @@ from gateway.grpc_errors import to_problem
 from gateway.main import create_app
 from gateway.problem_details import ProblemError
 from generated import analytics_pb2
-from tests.unit.test_error_translation import FakeRpcError
+from tests.unit.fake_rpc_errors import FakeRpcError
 
 ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
 ITEM = schemas.Operation(

@@ -1,0 +1,32 @@
+"""Accounts of one test, straight in the Bank's database: created with a balance, and their balances read back."""
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.users import TESTER
+
+
+async def create_accounts(
+    engine: AsyncEngine, *balances: str, currency: str = "RUB", owner: uuid.UUID | None = TESTER.id
+) -> list[uuid.UUID]:
+    """Fresh accounts for one test (the tester's unless `owner` says otherwise), so tests never share balances."""
+    ids = [uuid.uuid4() for _ in balances]
+    async with engine.begin() as conn:
+        for account_id, balance in zip(ids, balances, strict=True):
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version, owner_id) "
+                    "VALUES (:id, :balance, :currency, now(), now(), 0, :owner)"
+                ),
+                {"id": account_id, "balance": Decimal(balance), "currency": currency, "owner": owner},
+            )
+    return ids
+
+
+async def balances(engine: AsyncEngine, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT id, balance FROM accounts WHERE id = ANY(:ids)"), {"ids": ids})
+        return {row.id: row.balance for row in rows}

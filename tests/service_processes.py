@@ -1,0 +1,30 @@
+"""The services as the tests start them: the settings they run with under test, and starting them by hand (tests
+that stop and start a service again do it with these)."""
+
+from stack import services
+from stack.config import StackConfig
+
+# Limits no functional test reaches; tests/e2e/test_rate_limits.py runs gateways of its own with low ones.
+UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login", "failed_login", "signup")}
+
+
+def start_bank(cfg: StackConfig) -> None:
+    services.start_replicas(cfg, "bank")
+
+
+# Short timeouts and budgets so that failure paths finish within a test; still above the gateway's needs.
+CARD_ADAPTER_TEST_SETTINGS = {
+    "respond_within_s": "1.5",
+    "gateway_timeout_s": "0.5",
+    "gateway_latency_ms": "10",
+    "gateway_seed": "42",
+    # Above a Bank restart on a loaded 2-core machine (5.5-7.7 s seen), so "retried until the Bank returns" holds.
+    "deposit_budget_s": "12",
+    "retry_base_s": "0.1",
+    "retry_cap_s": "0.5",
+    "bank_timeout_s": "2",
+}
+
+
+def start_card_adapter(cfg: StackConfig) -> None:
+    services.start_replicas(cfg, "card_adapter", **CARD_ADAPTER_TEST_SETTINGS)
