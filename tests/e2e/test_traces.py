@@ -12,58 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
 from tests.accounts import create_accounts
+from tests.e2e.jaeger_traces import EXPORT_TIMEOUT, trace_id_of, trace_in_jaeger
 from tests.e2e.pipeline_helpers import messages_about
 from tests.e2e.topup_helpers import topup
 from tests.polling import eventually
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready", "analytics_service")
-# Spans leave a service in batches, every 5 s (OTEL_BSP_SCHEDULE_DELAY); a loaded machine adds to it.
-EXPORT_TIMEOUT = 60
-
-
-class Trace:
-    """A trace as Jaeger's query API returns it: its spans, each with its service's name and its tags."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        processes = {key: process["serviceName"] for key, process in data["processes"].items()}
-        self.spans = [
-            {
-                "service": processes[span["processID"]],
-                "name": span["operationName"],
-                "trace_id": span["traceID"],
-                **{tag["key"]: tag["value"] for tag in span["tags"]},
-            }
-            for span in data["spans"]
-        ]
-
-    @property
-    def services(self) -> set[str]:
-        return {span["service"] for span in self.spans}
-
-    def spans_of(self, service: str, **tags: object) -> list[dict[str, Any]]:
-        return [s for s in self.spans if s["service"] == service and all(s.get(k) == v for k, v in tags.items())]
-
-
-async def trace_in_jaeger(cfg: StackConfig, trace_id: str, services: set[str]) -> Trace:
-    """The trace once Jaeger holds spans of every one of `services` (each exports on its own schedule)."""
-    found: list[Trace] = []
-
-    async def holds_them() -> bool:
-        async with httpx.AsyncClient(base_url=f"http://{cfg.host}:{cfg.jaeger_port}") as jaeger:
-            reply = await jaeger.get(f"/api/traces/{trace_id}")
-        if reply.status_code != 200:
-            return False
-        found[:] = [Trace(reply.json()["data"][0])]
-        return services <= found[0].services
-
-    await eventually(holds_them, EXPORT_TIMEOUT, f"spans of {sorted(services)} in trace {trace_id}", every=0.5)
-    return found[0]
-
-
-def trace_id_of(reply: httpx.Response) -> str:
-    trace_id = reply.headers["x-trace-id"]
-    assert len(trace_id) == 32 and int(trace_id, 16), trace_id
-    return trace_id
 
 
 async def test_a_transfer_is_one_trace_from_the_gateway_to_postgresql_and_its_kafka_message(
