@@ -1,4 +1,5 @@
-"""Regenerate the gRPC stubs in generated/ from the .proto files in contracts/."""
+"""Regenerate the gRPC stubs in generated/ from the .proto files in contracts/: messages and services, each with
+its typed stub (.pyi, by mypy-protobuf's protoc plugins), so that servicers and clients type-check."""
 
 import re
 import sys
@@ -9,6 +10,8 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 PACKAGE = "generated"
+# mypy-protobuf's protoc plugins, installed beside this interpreter (the project's virtual environment).
+PLUGINS = Path(sys.executable).parent
 
 
 def generate(out_dir: Path) -> None:
@@ -19,14 +22,17 @@ def generate(out_dir: Path) -> None:
         "grpc_tools.protoc",
         f"-I{CONTRACTS}",
         f"-I{include}",
+        f"--plugin=protoc-gen-mypy={PLUGINS / 'protoc-gen-mypy'}",
+        f"--plugin=protoc-gen-mypy_grpc={PLUGINS / 'protoc-gen-mypy_grpc'}",
         f"--python_out={out_dir}",
-        f"--pyi_out={out_dir}",
+        f"--mypy_out={out_dir}",
         f"--grpc_python_out={out_dir}",
+        f"--mypy_grpc_out={out_dir}",
         *protos,
     ]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
-    for module in out_dir.glob("*_pb2*.py"):
+    for module in [*out_dir.glob("*_pb2*.py"), *out_dir.glob("*_pb2*.pyi")]:
         # protoc emits top-level imports between stubs; make them package-relative.
         text = re.sub(r"^import (\w+_pb2) as", rf"from {PACKAGE} import \1 as", module.read_text(), flags=re.M)
         module.write_text(text)
