@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # package:minimum line coverage enforced by `make test`
 COVERAGE_FLOORS := bank:80 card_adapter:80 analytics:90
 
-.PHONY: up down status restart chaos install gen test bench loadtest lint clean
+.PHONY: up down status restart chaos install gen test bench loadtest lint clean compose-up compose-down compose-test
 
 up: install
 	$(RUN) python -m stack up
@@ -61,3 +61,18 @@ lint: install
 
 clean: down
 	rm -rf .stack
+
+# The same system on Docker (compose.yaml): installs the engine (Debian's docker.io, docker-compose) and starts dockerd
+# if none runs, builds every image locally from a Debian base (cached in ~/.cache/wallet/docker), starts the stack and
+# waits until every container is healthy. REST API on 127.0.0.1:8000 as with `make up` (not both at once).
+compose-up: install
+	$(RUN) python -m stack.compose up
+
+compose-down:
+	@if [ -d .venv ]; then $(RUN) python -m stack.compose down; fi
+
+# The e2e suite against a compose stack of its own (project wallet-test, free ports, beside `make up`), a Connect
+# container killed under load, then integration tests on testcontainers of the same images; stops what it started.
+compose-test: install
+	$(RUN) python -m stack.jaeger  # the image copies the binary `make test` builds (minutes when cold)
+	$(RUN) python -m stack.compose test

@@ -1,4 +1,5 @@
-"""Session fixtures that run the real stack (PostgreSQL, ClickHouse, services, gateway) on free ports in a temp dir."""
+"""Session fixtures that run the real stack (PostgreSQL, ClickHouse, services, gateway) on free ports in a temp dir,
+or use the compose stack already running (WALLET_TEST_TARGET=compose, tests/targets.py)."""
 
 import asyncio
 import shutil
@@ -16,8 +17,10 @@ from stack import kafka as kafka_server
 from stack import prometheus as prometheus_server
 from stack import redis as redis_server
 from stack.config import StackConfig, ephemeral_config, replicas_each
+from tests import containers
 from tests.polling import wait_card_adapter_ready
 from tests.service_processes import UNLIMITED, start_bank, start_card_adapter
+from tests.targets import TARGET
 from tests.users import TEST_USERS, TESTER, bearer, login
 
 
@@ -26,6 +29,9 @@ def stack_cfg(request: pytest.FixtureRequest) -> Iterator[StackConfig]:
     # One process of each service, behind the proxy like `make up`'s: the machine has 2 cores, and a second replica
     # of each would cost every session ~0.5 GB and seconds of start-up (more on a loaded machine). The tests of
     # replicas (tests/e2e/test_replicas.py) run a stack of their own with two.
+    if TARGET.compose:  # its endpoints and secrets from the WALLET_* settings (make compose-test sets them)
+        yield StackConfig()
+        return
     cfg = ephemeral_config(**replicas_each(1))
     yield cfg
     processes.shutdown(cfg)  # supervisord exits with its last program; this ends it if a fixture left one running
@@ -37,12 +43,12 @@ def stack_cfg(request: pytest.FixtureRequest) -> Iterator[StackConfig]:
 @pytest.fixture(scope="session")
 def database(stack_cfg: StackConfig) -> Iterator[StackConfig]:
     """A migrated PostgreSQL cluster (no demo data: tests create their own accounts)."""
-    postgres.start(stack_cfg)
-    services.migrate_bank(stack_cfg)
-    services.migrate_card_adapter(stack_cfg)
-    asyncio.run(load_users(stack_cfg.database_url, TEST_USERS))
-    yield stack_cfg
-    postgres.stop(stack_cfg)
+    with _running(stack_cfg, postgres) as cfg:
+        if not TARGET.compose:  # compose's migrate job has run them
+            services.migrate_bank(cfg)
+            services.migrate_card_adapter(cfg)
+        asyncio.run(load_users(cfg.database_url, TEST_USERS))
+        yield cfg
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +83,9 @@ def prometheus(stack_cfg: StackConfig) -> Iterator[StackConfig]:
 
 @pytest.fixture(scope="session")
 def bank_service(database: StackConfig, trace_backend: StackConfig) -> Iterator[StackConfig]:
+    if TARGET.compose:
+        yield database
+        return
     start_bank(database)
     yield database
     services.stop_replicas(database, "bank")
@@ -92,6 +101,9 @@ def redis(stack_cfg: StackConfig) -> Iterator[StackConfig]:
 @pytest.fixture(scope="session")
 def gateway_url(bank_service: StackConfig, redis: StackConfig) -> Iterator[str]:
     """The proxy, in front of the gateway."""
+    if TARGET.compose:
+        yield proxy.url(bank_service)
+        return
     services.start_replicas(bank_service, "gateway", **UNLIMITED)
     proxy.start(bank_service)
     yield proxy.url(bank_service)
@@ -106,14 +118,26 @@ def tester_token(gateway_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def card_adapter_service(bank_service: StackConfig) -> Iterator[StackConfig]:
+    if TARGET.compose:
+        yield bank_service
+        return
     start_card_adapter(bank_service)
     yield bank_service
     services.stop_replicas(bank_service, "card_adapter")
 
 
 @contextmanager
-def _running(cfg: StackConfig, component) -> Iterator[StackConfig]:  # type: ignore[no-untyped-def]
-    """Start a stack component unless another fixture already runs it; stop it after only if started here."""
+def _running(cfg: StackConfig, component) -> Iterator[StackConfig]:
+    """Start a stack component unless another fixture already runs it; stop it after only if started here. Against
+    compose, its container runs already; with WALLET_TEST_INFRA=containers, PostgreSQL, Kafka and ClickHouse run in
+    containers of the project's images (tests/containers.py)."""
+    if TARGET.compose:
+        yield cfg
+        return
+    if TARGET.containers and component.NAME in containers.IMAGES:
+        with containers.running(cfg, component.NAME):
+            yield cfg
+        return
     started_here = processes.running_pid(cfg, component.NAME) is None
     component.start(cfg)
     yield cfg
@@ -132,13 +156,17 @@ def kafka_broker(stack_cfg: StackConfig) -> Iterator[StackConfig]:
 def clickhouse(kafka_broker: StackConfig) -> Iterator[StackConfig]:
     """ClickHouse 18.16 with clickhouse/*.sql applied: the wallet.operations table the Analytics service reads."""
     with _running(kafka_broker, clickhouse_server) as cfg:
-        services.migrate_analytics(cfg)
+        if not TARGET.compose:  # compose's analytics-schema job has applied it
+            services.migrate_analytics(cfg)
         yield cfg
 
 
 @pytest.fixture(scope="session")
 def analytics_service(clickhouse: StackConfig, trace_backend: StackConfig) -> Iterator[StackConfig]:
     """The Analytics gRPC service as a process, on the session's ClickHouse (cfg.analytics_port)."""
+    if TARGET.compose:
+        yield clickhouse
+        return
     services.start_analytics(clickhouse)
     yield clickhouse
     services.stop_replicas(clickhouse, "analytics")
@@ -155,3 +183,13 @@ async def api(gateway_url: str, tester_token: str) -> AsyncIterator[httpx.AsyncC
     """The gateway, as the tester (logged in)."""
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=bearer(tester_token)) as client:
         yield client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against compose, the tests that stop, kill or start native processes (marker `native`) are skipped; the tests
+    of the compose stack itself (marker `compose`) run only there."""
+    for item in items:
+        if TARGET.compose and item.get_closest_marker("native"):
+            item.add_marker(pytest.mark.skip(reason="needs the native stack's processes (WALLET_TEST_TARGET=compose)"))
+        if not TARGET.compose and item.get_closest_marker("compose"):
+            item.add_marker(pytest.mark.skip(reason="runs against the compose stack only (make compose-test)"))

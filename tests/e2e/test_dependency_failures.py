@@ -1,6 +1,7 @@
 """Bank or PostgreSQL down: the gateway answers 503 problem+json, and recovers when they return."""
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import postgres, services
@@ -9,6 +10,8 @@ from tests.accounts import create_accounts
 from tests.e2e.transfer_helpers import assert_problem, balance, transfer
 from tests.polling import wait_ready
 from tests.service_processes import start_bank
+
+pytestmark = pytest.mark.native  # stops the Bank's processes and PostgreSQL
 
 
 async def test_bank_down_gives_503_then_recovers(

@@ -18,6 +18,8 @@ from stack.config import StackConfig
 from tests.service_processes import UNLIMITED
 from tests.users import bearer
 
+pytestmark = pytest.mark.native  # a gateway of its own
+
 ISSUER = "https://login.example.test/realms/wallet"
 KID = "idp-key-1"
 
@@ -41,7 +43,7 @@ def idp() -> Iterator[tuple[IdentityProvider, str]]:
     provider = IdentityProvider()
 
     class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = json.dumps(provider.jwks).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

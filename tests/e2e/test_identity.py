@@ -211,6 +211,7 @@ async def test_weak_passwords_are_refused(gateway_url: str, password: str, code:
     assert password not in reply.text
 
 
+@pytest.mark.native
 async def test_the_bank_checks_ownership_itself(bank_service: StackConfig, engine: AsyncEngine) -> None:
     """Defence in depth: a caller on the network (with a valid certificate) still cannot move another's money."""
     [account, other] = await create_accounts(engine, "50.00", "0.00")

@@ -13,6 +13,7 @@ import uuid
 from decimal import Decimal
 
 import grpc
+import pytest
 from clickhouse_connect.driver.client import Client
 from confluent_kafka import Producer
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -28,6 +29,8 @@ from stack.config import StackConfig
 from stack.processes import free_port
 from tests.polling import eventually
 
+pytestmark = pytest.mark.native  # an Analytics process of its own
+
 
 def ingestion_stalled(cfg: StackConfig, port: int) -> bool:
     """True once the service reports its Ingestion name NOT_SERVING (NOT_FOUND before its first check)."""
@@ -37,10 +40,10 @@ def ingestion_stalled(cfg: StackConfig, port: int) -> bool:
             reply = health_pb2_grpc.HealthStub(channel).Check(request, timeout=2)
         except grpc.RpcError:
             return False
-    return reply.status == health_pb2.HealthCheckResponse.NOT_SERVING  # type: ignore[no-any-return]
+    return reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-def transfer_event() -> dict:  # type: ignore[type-arg]
+def transfer_event() -> dict:
     accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", model.now()) for _ in range(2)]
     request = model.TransferRequest.parse(str(accounts[0].id), str(accounts[1].id), "1.00", "RUB")
     return events.transfer_completed(model.transfer(*accounts, request)).payload
@@ -70,7 +73,7 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
     applied = schema.apply(settings)
     error_stream = "005_dead_letters.sql" in applied
 
-    def arrived(event: dict) -> bool:  # type: ignore[type-arg]
+    def arrived(event: dict) -> bool:
         query = f"SELECT count() FROM {probe}.operations WHERE operation_id = '{event['transfer_id']}'"
         return int(clickhouse_client.command(query)) > 0
 

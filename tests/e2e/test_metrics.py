@@ -17,6 +17,8 @@ from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import topup, until_settled
 from tests.polling import eventually
 
+pytestmark = pytest.mark.native  # each replica process's metrics port
+
 TRANSFERS_ROUTE = "/accounts/{accountId}/transfers"
 BANK = "wallet.bank.v1.BankService"
 # Each service's own families (as the parser names them: counters without _total), present on every scrape.

@@ -16,7 +16,7 @@ from tests.e2e.jaeger_traces import trace_id_of, trace_in_jaeger
 from tests.e2e.topup_helpers import TEST_CARDS, card, topup
 from tests.users import TESTER, bearer, login
 
-pytestmark = pytest.mark.usefixtures("card_adapter_ready")
+pytestmark = [pytest.mark.usefixtures("card_adapter_ready"), pytest.mark.native]  # reads the processes' log files
 BAD_LUHN = "4242424242424241"
 
 

@@ -10,6 +10,8 @@ from stack import connect
 from stack import prometheus as prometheus_server
 from stack.config import StackConfig
 
+pytestmark = pytest.mark.native  # the native Prometheus targets, one per replica process
+
 # The first scrape of each target comes within one scrape interval (5 s) of Prometheus's start.
 TARGETS_UP_WITHIN_S = 30.0
 

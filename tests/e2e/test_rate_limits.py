@@ -11,6 +11,8 @@ from stack.config import StackConfig
 from tests.accounts import create_accounts
 from tests.users import TESTER, bearer, login
 
+pytestmark = pytest.mark.native  # gateways of its own
+
 LIMITS = {"rate_limit_login": "4/minute", "rate_limit_money": "3/minute", "rate_limit_signup": "1000/minute"}
 
 

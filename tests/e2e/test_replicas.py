@@ -10,6 +10,8 @@ import pytest
 from stack import chaos, postgres, processes, proxy, redis, services
 from stack.config import StackConfig, ephemeral_config
 
+pytestmark = pytest.mark.native  # a native stack of its own
+
 RATE = 30.0  # transfers per second: enough to have some in flight whenever a replica goes
 SETTLE_S = 1.5  # of load before the damage, and after the replica is back
 

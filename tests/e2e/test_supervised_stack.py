@@ -4,9 +4,13 @@ die and leave the component running unseen."""
 import sys
 from pathlib import Path
 
+import pytest
+
 from stack import clickhouse, jaeger, postgres, processes, proxy, redis
 from stack import prometheus as prometheus_server
 from stack.config import StackConfig
+
+pytestmark = pytest.mark.native  # supervisord's programs
 
 PROGRAMS = {
     "postgres": str(postgres.PG_BIN / "postgres"),

@@ -28,7 +28,10 @@ from tests.e2e.transfer_helpers import assert_problem, balance, transfer
 from tests.polling import eventually, wait_card_adapter_ready, wait_ready
 from tests.service_processes import start_bank, start_card_adapter
 
-pytestmark = pytest.mark.usefixtures("card_adapter_ready")
+pytestmark = [
+    pytest.mark.usefixtures("card_adapter_ready"),
+    pytest.mark.native,
+]  # stops and kills the Bank's and the Card Adapter's processes
 
 
 async def until_final(cards: AsyncEngine, topup_id: str | uuid.UUID) -> Any:

@@ -54,6 +54,7 @@ async def test_a_top_up_is_one_trace_through_the_card_adapter_and_the_bank(
     assert trace.spans_of("bank", **{"db.system": "postgresql"})
 
 
+@pytest.mark.native
 async def test_a_history_read_is_one_trace_through_analytics_and_clickhouse(
     api: httpx.AsyncClient, engine: AsyncEngine, pipeline: StackConfig
 ) -> None:
@@ -68,6 +69,7 @@ async def test_a_history_read_is_one_trace_through_analytics_and_clickhouse(
     assert clickhouse_calls, trace.spans_of("analytics")
 
 
+@pytest.mark.native
 async def test_the_request_id_and_the_trace_id_lead_to_the_log_lines(
     api: httpx.AsyncClient, stack_cfg: StackConfig
 ) -> None:
@@ -90,6 +92,7 @@ async def test_the_request_id_and_the_trace_id_lead_to_the_log_lines(
 LOG_FIELDS = {"timestamp", "level", "service", "replica", "logger", "message", "request_id"}
 
 
+@pytest.mark.native
 async def test_every_service_logs_json_lines(api: httpx.AsyncClient, stack_cfg: StackConfig) -> None:
     """Every line the services wrote this session is one JSON object with the fields a log search needs."""
     assert (await api.get("/me")).status_code == 200
