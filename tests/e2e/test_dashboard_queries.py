@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack import prometheus as prometheus_server
@@ -19,6 +20,7 @@ from stack.config import StackConfig
 from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import topup, until_settled
 from tests.polling import eventually
+from tests.unit.test_alert_rules import RULES
 from tests.unit.test_dashboard import DASHBOARD, queries
 
 # Panels whose queries may rightly return nothing on a healthy stack after ordinary traffic, and why.
@@ -93,3 +95,21 @@ async def test_every_dashboard_query_returns_data(
             break
         await asyncio.sleep(2)
     assert empty == [], "dashboard queries without data:\n" + "\n".join(f"{t}: {e}" for t, e in empty)
+
+
+def test_every_alert_rule_evaluates_on_the_live_stack(whole_stack: StackConfig) -> None:
+    """Prometheus loaded monitoring/alerts.yml and evaluates every rule against the real series without an error (a
+    many-to-many match or a label that differs from the promtool tests' shows here, not in promtool)."""
+    expected = {rule["alert"] for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]}
+
+    def evaluated() -> list[dict[str, Any]]:
+        reply = httpx.get(f"{prometheus_server.url(whole_stack)}/api/v1/rules", timeout=10)
+        reply.raise_for_status()
+        return [rule for group in reply.json()["data"]["groups"] for rule in group["rules"]]
+
+    deadline = time.monotonic() + DATA_WITHIN_S
+    while (rules := evaluated()) and any(rule["health"] == "unknown" for rule in rules):
+        assert time.monotonic() < deadline, "rules not evaluated yet"
+        time.sleep(1)
+    assert {rule["name"] for rule in rules} == expected
+    assert [(rule["name"], rule.get("lastError")) for rule in rules if rule["health"] != "ok"] == []
