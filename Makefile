@@ -55,9 +55,12 @@ loadtest: install
 	$(RUN) locust -f loadtests/locustfile.py --headless -u $(LOADTEST_USERS) -r $(LOADTEST_USERS) \
 	  -t $(LOADTEST_TIME) --host http://127.0.0.1:8000 --only-summary
 
+# ruff, mypy (pyproject.toml: strict for kernel/, domain/ and service_layer/) and the import directions (import-linter)
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) lint-imports
 
 clean: down
 	rm -rf .stack

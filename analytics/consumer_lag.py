@@ -52,8 +52,9 @@ def _oldest_waiting_s(consumer: Consumer, heads: list[TopicPartition], timeout_s
     deadline = time.monotonic() + timeout_s
     while len(occurred) < len(heads) and (left := deadline - time.monotonic()) > 0:
         for message in consumer.consume(len(heads), left):
-            if message.error() is None and message.partition() not in occurred:
-                occurred[message.partition()] = occurred_at(message)
+            partition = message.partition()
+            if message.error() is None and partition is not None and partition not in occurred:
+                occurred[partition] = occurred_at(message)
     return time.time() - min(occurred.values()) if occurred else None
 
 
@@ -61,7 +62,7 @@ def occurred_at(message: Message) -> float:
     """When the event occurred (the payload's occurred_at, the Bank's clock in its transaction), in epoch seconds; for
     a message without one (malformed), when it was written to the topic."""
     try:
-        return datetime.fromisoformat(json.loads(message.value())["occurred_at"]).timestamp()
+        return datetime.fromisoformat(json.loads(message.value() or b"")["occurred_at"]).timestamp()
     except (ValueError, TypeError, KeyError):
         written_ms = message.timestamp()[1]
         return written_ms / 1000 if written_ms > 0 else time.time()

@@ -58,7 +58,7 @@ class PipelineLag(Collector):
         waiting = self._waiting()
         try:
             ingested = self._ingested(WINDOW_S)
-        except Exception as error:  # noqa: BLE001 - ClickHouse unreachable: only the waiting events tell
+        except Exception as error:  # ClickHouse unreachable: only the waiting events tell
             log.warning("cannot read the ingestion lag: %s", type(error).__name__)
             if waiting is None:
                 return []

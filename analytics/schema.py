@@ -18,7 +18,7 @@ def parse_version(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
-def server_version(client) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def server_version(client) -> tuple[int, ...]:
     return parse_version(client.command("SELECT version()"))
 
 

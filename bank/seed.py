@@ -12,7 +12,7 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bank.adapters.tables import AccountRow, UserRow
+from bank.adapters import tables
 from bank.config import get_settings
 from bank.domain.users import Role
 
@@ -59,7 +59,7 @@ async def load_accounts(
         for i, b, c in accounts
     ]
     async with engine.begin() as conn:
-        await conn.execute(insert(AccountRow.__table__).values(rows).on_conflict_do_nothing())
+        await conn.execute(insert(tables.accounts).values(rows).on_conflict_do_nothing())
     await engine.dispose()
 
 
@@ -76,7 +76,7 @@ async def load_users(database_url: str, users: Iterable[SeedUser]) -> None:
                 "role": user.role.value,
                 "created_at": func.now(),
             }
-            await conn.execute(insert(UserRow.__table__).values(row).on_conflict_do_nothing())
+            await conn.execute(insert(tables.users).values(row).on_conflict_do_nothing())
             await conn.execute(
                 text("UPDATE accounts SET owner_id = :owner WHERE id = ANY(:ids) AND owner_id IS NULL"),
                 {"owner": user.id, "ids": list(user.accounts)},

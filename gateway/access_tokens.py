@@ -97,6 +97,7 @@ class LocalIssuer:
         self.signing = Key.from_pem(signing_pem)
         if self.signing.private is None:
             raise ValueError("GATEWAY_JWT_SIGNING_KEY must be a private key")
+        self._private = self.signing.private
         self.keys = {key.kid: key for key in [self.signing, *map(Key.from_pem, verification_pems)]}
 
     def issue(self, subject: str, username: str, role: str) -> tuple[str, int]:
@@ -114,7 +115,7 @@ class LocalIssuer:
             "jti": str(uuid.uuid4()),
         }
         headers = {"kid": self.signing.kid, "typ": TOKEN_TYPE}
-        return jwt.encode(claims, self.signing.private, algorithm=LOCAL_ALGORITHM, headers=headers), ttl
+        return jwt.encode(claims, self._private, algorithm=LOCAL_ALGORITHM, headers=headers), ttl
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [key.jwk() for key in self.keys.values()]}

@@ -43,8 +43,8 @@ def _set_time(request: analytics_pb2.GetOperationsRequest, field: str, value: da
 def _item(o: analytics_pb2.Operation) -> schemas.Operation:
     return schemas.Operation(
         event_id=o.event_id,
-        type=TYPE_NAMES[o.type],  # type: ignore[arg-type]
-        direction=DIRECTIONS[o.direction],  # type: ignore[arg-type]
+        type=TYPE_NAMES[o.type],
+        direction=DIRECTIONS[o.direction],
         amount=o.amount,
         currency=o.currency,
         occurred_at=o.occurred_at,

@@ -5,7 +5,7 @@ import grpc
 from gateway import schemas
 from gateway.access_tokens import Principal
 from gateway.circuit_breakers import CircuitBreakers
-from gateway.grpc_errors import call, internal_idempotency_key
+from gateway.grpc_errors import Reply, Req, call, internal_idempotency_key
 from generated import bank_pb2, bank_pb2_grpc
 
 
@@ -65,7 +65,9 @@ class BankClient:
         )
         return _balance((await self._call(self._stub.OpenAccount, request, caller)).account)
 
-    async def _call(self, method, request, caller: Principal | None = None):  # type: ignore[no-untyped-def]
+    async def _call(
+        self, method: "grpc.aio.UnaryUnaryMultiCallable[Req, Reply]", request: Req, caller: Principal | None = None
+    ) -> Reply:
         return await call(method, request, self._timeout, "bank", caller, self._breakers)
 
 
@@ -75,7 +77,7 @@ def _balance(reply: bank_pb2.GetBalanceResponse) -> schemas.Balance:
     )
 
 
-def _profile(user: bank_pb2.User, accounts) -> schemas.UserProfile:  # type: ignore[no-untyped-def]
+def _profile(user: bank_pb2.User, accounts) -> schemas.UserProfile:
     return schemas.UserProfile(
         user_id=user.user_id,
         username=user.username,

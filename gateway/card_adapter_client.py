@@ -4,7 +4,7 @@ import grpc
 
 from gateway import schemas
 from gateway.circuit_breakers import CircuitBreakers
-from gateway.grpc_errors import call, internal_idempotency_key
+from gateway.grpc_errors import Reply, Req, call, internal_idempotency_key
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 
 
@@ -38,7 +38,7 @@ class CardAdapterClient:
         request = card_adapter_pb2.GetTopUpRequest(account_id=account_id, topup_id=topup_id)
         return _topup((await self._call(self._stub.GetTopUp, request)).topup)
 
-    async def _call(self, method, request):  # type: ignore[no-untyped-def]
+    async def _call(self, method: "grpc.aio.UnaryUnaryMultiCallable[Req, Reply]", request: Req) -> Reply:
         return await call(method, request, self._timeout, "card_adapter", breakers=self._breakers)
 
 
@@ -52,7 +52,7 @@ def _topup(t: card_adapter_pb2.TopUp) -> schemas.TopUp:
         account_id=t.account_id,
         amount=t.amount,
         currency=t.currency,
-        status=t.status,  # type: ignore[arg-type]
+        status=t.status,
         reason=t.reason or None,
         state=t.state,
         card_last4=t.card_last4,

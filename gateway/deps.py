@@ -14,12 +14,12 @@ from gateway.config import Settings
 
 
 async def _backends(request: Request) -> Backends:
-    return request.app.state.backends  # type: ignore[no-any-return]
+    return request.app.state.backends
 
 
 async def _settings(request: Request) -> Settings:
     """The settings the app was created with (not a fresh read of the environment)."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 async def _bank(backends: Annotated[Backends, Depends(_backends)]) -> BankClient:

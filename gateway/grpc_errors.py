@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from typing import TypeVar
 
 import grpc
 
@@ -13,6 +14,8 @@ from kernel import callers, deadlines
 from kernel.grpc_status import error_reason
 
 log = logging.getLogger("gateway")
+Req = TypeVar("Req")
+Reply = TypeVar("Reply")
 
 # reason (google.rpc.ErrorInfo) -> (HTTP status, title)
 REASONS: dict[str, tuple[int, str]] = {
@@ -87,14 +90,14 @@ def internal_idempotency_key() -> str:
     return f"gateway-{uuid.uuid4()}"
 
 
-async def call(  # type: ignore[no-untyped-def]
-    method,
-    request,
+async def call(
+    method: "grpc.aio.UnaryUnaryMultiCallable[Req, Reply]",
+    request: Req,
     timeout_s: float,
     service: str,
     caller: Principal | None = None,
     breakers: CircuitBreakers | None = None,
-):
+) -> Reply:
     """One unary call with what is left of the request's deadline (at most `timeout_s`), the request id and the user
     it is made for (kernel.callers), through `service`'s circuit breaker if given; a failure raises its problem."""
     if breakers is not None:

@@ -90,6 +90,6 @@ def install(app: FastAPI) -> None:
     breakers = _Breakers(app)
 
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(REGISTRY) + generate_latest(breakers), media_type=CONTENT_TYPE_LATEST)  # type: ignore[arg-type]
+        return Response(generate_latest(REGISTRY) + generate_latest(breakers), media_type=CONTENT_TYPE_LATEST)
 
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)

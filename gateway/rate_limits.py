@@ -19,7 +19,7 @@ class RateLimits:
         self._timeout_s = timeout_s
         url = storage_url if storage_url.startswith("async+") else f"async+{storage_url}"
         options = {"implementation": "redispy"} if "redis" in url.split("://")[0] else {}
-        self._limiter = MovingWindowRateLimiter(storage_from_string(url, **options))  # type: ignore[arg-type]
+        self._limiter = MovingWindowRateLimiter(storage_from_string(url, **options))
 
     async def hit(self, limits: str, scope: str, key: str) -> None:
         """Count one request of `key` under `scope`; over any of `limits`, raise 429 with Retry-After."""
@@ -40,7 +40,7 @@ class RateLimits:
                         raise _too_many(item, await self._retry_after(item, scope, key))
         except ProblemError:
             raise
-        except Exception as error:  # noqa: BLE001 - whatever the store's client raises
+        except Exception as error:  # whatever the store's client raises
             log.warning("rate limit store unavailable, request allowed: %r", error)
 
     async def _retry_after(self, item: RateLimitItem, scope: str, key: str) -> int:

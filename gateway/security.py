@@ -16,11 +16,11 @@ CHALLENGE = 'Bearer realm="wallet"'
 
 
 async def _verifier(request: Request) -> TokenVerifier:
-    return request.app.state.verified_tokens  # type: ignore[no-any-return]
+    return request.app.state.verified_tokens
 
 
 async def rate_limits(request: Request) -> RateLimits:
-    return request.app.state.rate_limits  # type: ignore[no-any-return]
+    return request.app.state.rate_limits
 
 
 async def authenticated(

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
@@ -13,6 +13,10 @@ from kernel import deadlines
 from kernel.errors import ServiceError
 
 R = TypeVar("R")
+E = TypeVar("E", bound=Exception)
+# The context of a call a grpc.aio servicer answers (the messages it carries are typed on the servicer's method).
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"  # generic in grpc's stubs only
+INTERNAL: int = code_pb2.INTERNAL
 
 
 def status_code(error: Exception, codes: Mapping[type, int]) -> int:
@@ -20,14 +24,15 @@ def status_code(error: Exception, codes: Mapping[type, int]) -> int:
     for cls in type(error).__mro__:
         if cls in codes:
             return codes[cls]
-    return code_pb2.INTERNAL
+    return INTERNAL
 
 
 def to_status(error: ServiceError, code: int, domain: str) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=domain))
     status = status_pb2.Status(code=code, message=error.message, details=[detail])
-    return rpc_status.to_status(status)
+    converted: grpc.Status = rpc_status.to_status(status)
+    return converted
 
 
 def error_reason(error: grpc.aio.AioRpcError) -> str | None:
@@ -37,15 +42,16 @@ def error_reason(error: grpc.aio.AioRpcError) -> str | None:
             for detail in status_pb2.Status.FromString(value).details:
                 info = error_details_pb2.ErrorInfo()
                 if detail.Unpack(info):
-                    return info.reason
+                    reason: str = info.reason
+                    return reason
     return None
 
 
 async def answer(
-    context: grpc.aio.ServicerContext,
+    context: Context,
     work: Callable[[], Awaitable[R]],
-    expected: type[Exception],
-    to_grpc_status: Callable[[Exception], grpc.Status],
+    expected: type[E],
+    to_grpc_status: Callable[[E], grpc.Status],
     log: logging.Logger,
 ) -> R:
     """Run a use case within the caller's deadline (kernel.deadlines); an `expected` error becomes its gRPC status,

@@ -49,13 +49,14 @@ class ClientMetrics(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(
         self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[grpc.aio.UnaryUnaryCall]],
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Awaitable[grpc.aio.UnaryUnaryCall[Any, Any]]],
         details: grpc.aio.ClientCallDetails,
         request: Any,
-    ) -> grpc.aio.UnaryUnaryCall:
+    ) -> grpc.aio.UnaryUnaryCall[Any, Any]:
         call = await continuation(details, request)
         code = await call.code()
-        method = details.method.decode() if isinstance(details.method, bytes) else details.method
+        raw: str | bytes = details.method  # bytes in grpc.aio, whatever its stubs say
+        method = raw.decode() if isinstance(raw, bytes) else raw
         counter = self._handled.get((method, code))
         if counter is None:
             service, name = method.lstrip("/").rsplit("/", 1)
@@ -98,7 +99,7 @@ class LoopCollector(Collector):
         future = asyncio.run_coroutine_threadsafe(self._timed_read(), self._loop)
         try:
             return list(future.result(self._timeout_s + 1))
-        except Exception as error:  # noqa: BLE001 - a scrape without these metrics, not a failed scrape
+        except Exception as error:  # a scrape without these metrics, not a failed scrape
             future.cancel()
             names = ", ".join(m.name for m in self._described)
             log.warning("cannot read %s for this scrape: %s", names, type(error).__name__)

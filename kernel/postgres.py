@@ -131,7 +131,7 @@ class PostgresTransaction:
             if conn is not None:
                 await conn.rollback()  # no-op after commit()
                 await conn.close()
-        except Exception:  # noqa: S110 - the connection is already broken; the pool discards it
+        except Exception:  # the connection is already broken; the pool discards it
             pass
         if exc is not None and (translated := self._translate(exc)):
             raise translated from exc

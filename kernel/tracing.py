@@ -55,9 +55,10 @@ def _instrument_libraries() -> None:
     from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
 
     not_health = filters.negate(filters.health_check())  # load balancers' health checks are no one's request
-    GrpcAioInstrumentorServer(filter_=not_health).instrument()
-    GrpcAioInstrumentorClient(filter_=not_health).instrument()
-    AsyncPGInstrumentor().instrument()
+    # These three instrumentors' constructors carry no annotations.
+    GrpcAioInstrumentorServer(filter_=not_health).instrument()  # type: ignore[no-untyped-call]
+    GrpcAioInstrumentorClient(filter_=not_health).instrument()  # type: ignore[no-untyped-call]
+    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
     HTTPXClientInstrumentor().instrument()
     URLLib3Instrumentor().instrument()
     RedisInstrumentor().instrument()

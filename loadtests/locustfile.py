@@ -82,7 +82,7 @@ class WalletUser(HttpUser):
 
 
 @events.quitting.add_listener
-def _percentiles(environment, **_: object) -> None:  # type: ignore[no-untyped-def]
+def _percentiles(environment, **_: object) -> None:
     """Print p50/p95/p99 and failures per endpoint at the end of a headless run."""
     print(f"\n{'endpoint':44} {'requests':>9} {'fail':>6} {'p50':>7} {'p95':>7} {'p99':>7}  (ms)")
     for entry in sorted(environment.stats.entries.values(), key=lambda e: e.name):

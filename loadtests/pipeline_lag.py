@@ -3,7 +3,6 @@ its event reaches the Kafka topic (Debezium's share), when its row is in ClickHo
 share), and when GET /operations shows it (the Analytics service and the gateway)."""
 
 import asyncio
-import json
 import threading
 import time
 import uuid
@@ -16,6 +15,7 @@ from bank.seed import load_accounts
 from loadtests.transfers import BENCH_USER, RICH, Run, bench_user_headers
 from stack import clickhouse
 from stack.config import StackConfig
+from stack.kafka import event_of
 
 SENDER = "00000000-0000-4000-9000-000000000001"
 RECIPIENT = "00000000-0000-4000-9000-000000000002"
@@ -29,7 +29,7 @@ class Watcher(threading.Thread):
     """Notes when each transfer first appears at one stage; a thread, so that a blocking client cannot stall the
     sender's schedule."""
 
-    def __init__(self, poll) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, poll) -> None:
         super().__init__(daemon=True)
         self.seen: Seen = {}
         self.stopping = threading.Event()
@@ -51,7 +51,7 @@ def kafka_watcher(cfg: StackConfig) -> Watcher:
 
     def poll() -> list[str]:
         messages = consumer.consume(500, timeout=0.01)
-        values = [json.loads(m.value()) for m in messages if not m.error()]
+        values = [event_of(m) for m in messages if not m.error()]
         return [v["transfer_id"] for v in values if v.get("to_account_id") == RECIPIENT]
 
     return Watcher(poll)
@@ -117,10 +117,10 @@ async def transfer_to_history_lag(cfg: StackConfig, rate_per_s: float = 20, seco
                 await newest_unseen()
                 await asyncio.sleep(POLL_S)
 
-        watcher = asyncio.create_task(watch())
+        watching = asyncio.create_task(watch())
         await send()
         done.set()
-        await asyncio.wait_for(watcher, timeout=120)
+        await asyncio.wait_for(watching, timeout=120)
     for w in watchers:
         w.stopping.set()
         w.join(timeout=10)

@@ -5,6 +5,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from cryptography import x509
@@ -28,7 +29,7 @@ class Identity:
     cert_file: Path
     key_file: Path
 
-    def tls_settings(self) -> dict[str, Path]:
+    def tls_settings(self) -> dict[str, Any]:
         """As the `tls_*_file` fields of a service's settings (kernel.settings.ServiceSettings)."""
         return {"tls_ca_file": self.ca_file, "tls_cert_file": self.cert_file, "tls_key_file": self.key_file}
 

@@ -99,8 +99,8 @@ def crash_connect(cfg: StackConfig) -> float:
     name, _ = outbox_connector.definition()
 
     def running() -> bool:
-        status = connect.is_ready(cfg) and connect.connector_status(cfg, name)
-        return bool(status) and all(p["state"] == "RUNNING" for p in [status["connector"], *status["tasks"]])
+        status = connect.connector_status(cfg, name) if connect.is_ready(cfg) else None
+        return status is not None and all(p["state"] == "RUNNING" for p in [status["connector"], *status["tasks"]])
 
     return back_by_itself(cfg, connect.NAME, running)
 

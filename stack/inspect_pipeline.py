@@ -1,6 +1,5 @@
 """A look at each stage of the event pipeline: the connector, the topic, ClickHouse's consumer lag."""
 
-import json
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
@@ -9,6 +8,7 @@ from analytics.config import Settings as AnalyticsSettings
 from analytics.consumer_lag import measure
 from stack import connect, outbox_connector
 from stack.config import StackConfig
+from stack.kafka import event_of, headers_of
 
 CLICKHOUSE_GROUP = AnalyticsSettings.model_fields["consumer_group"].default
 
@@ -40,7 +40,7 @@ def topic_tail(cfg: StackConfig, count: int = 5) -> list[dict[str, Any]]:
                 assignment.append(TopicPartition(cfg.topic, p, max(low, high - count)))
         consumer.assign(assignment)
         wanted = sum(min(count, consumer.get_watermark_offsets(tp, timeout=5)[1] - tp.offset) for tp in assignment)
-        messages = []
+        messages: list[dict[str, Any]] = []
         while len(messages) < wanted:
             message = consumer.poll(5)
             if message is None:
@@ -51,8 +51,8 @@ def topic_tail(cfg: StackConfig, count: int = 5) -> list[dict[str, Any]]:
                         "partition": message.partition(),
                         "offset": message.offset(),
                         "key": (message.key() or b"").decode(),
-                        "headers": {k: v.decode() for k, v in message.headers() or [] if not k.startswith("__")},
-                        "value": json.loads(message.value()),
+                        "headers": {k: v.decode() for k, v in headers_of(message).items() if not k.startswith("__")},
+                        "value": event_of(message),
                     }
                 )
         return sorted(messages, key=lambda m: (m["value"].get("occurred_at", ""), m["offset"]))

@@ -1,10 +1,12 @@
 """A single-node Kafka (KRaft: broker and controller in one JVM) for the native stack."""
 
 import base64
+import json
 import subprocess
 import uuid
+from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, Message
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from stack import processes
@@ -108,8 +110,10 @@ def ensure_topic(cfg: StackConfig, topic: str, partitions: int = PARTITIONS) -> 
 
     def has_leaders() -> bool:
         found = admin.list_topics(topic, timeout=2).topics.get(topic)
-        return bool(found and found.partitions and found.error is None) and all(
-            p.leader >= 0 for p in found.partitions.values()
+        return (
+            found is not None
+            and bool(found.partitions and found.error is None)
+            and all(p.leader >= 0 for p in found.partitions.values())
         )
 
     processes.wait_until(has_leaders, 30, f"leaders for topic {topic}")
@@ -118,3 +122,19 @@ def ensure_topic(cfg: StackConfig, topic: str, partitions: int = PARTITIONS) -> 
 def stop(cfg: StackConfig) -> bool:
     """Stop the broker (a clean shutdown, so the next start needs no log recovery)."""
     return processes.stop(cfg, NAME)
+
+
+def event_of(message: Message) -> dict[str, Any]:
+    """The event a message of wallet.operations carries (its outbox row's payload, as JSON)."""
+    value = message.value()
+    if value is None:
+        raise ValueError(f"a message without a value at offset {message.offset()}")
+    event: dict[str, Any] = json.loads(value)
+    return event
+
+
+def headers_of(message: Message) -> dict[str, bytes]:
+    """A message's headers by name (Debezium's id, eventType, the event's traceparent)."""
+    raw = message.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    return {key: value for key, value in pairs if isinstance(value, bytes)}

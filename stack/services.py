@@ -1,5 +1,6 @@
 """The Wallet's own services (Bank, Card Adapter, Analytics, gateway) as background processes of the stack."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -152,7 +153,7 @@ def start_services(cfg: StackConfig, settings: Mapping[str, Mapping[str, str]]) 
     for each in replicas:
         processes.spawn(cfg, each.name, each.argv, env=each.env, cwd=REPO_ROOT)
     for each in replicas:
-        processes.wait_ready(cfg, each.name, lambda each=each: serving(cfg, each), START_TIMEOUT, each.name)
+        processes.wait_ready(cfg, each.name, functools.partial(serving, cfg, each), START_TIMEOUT, each.name)
 
 
 def stop_replicas(cfg: StackConfig, service: str, sig: int | None = None) -> None:
@@ -200,7 +201,7 @@ def _environ(extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, **extra}
 
 
-def start(cfg: StackConfig, service: Service, ready, timeout: float = START_TIMEOUT) -> None:  # type: ignore[no-untyped-def]
+def start(cfg: StackConfig, service: Service, ready, timeout: float = START_TIMEOUT) -> None:
     certificates.ensure(cfg)  # every service serves or connects with mutual TLS
     processes.spawn(cfg, service.name, service.argv, env=service.env, cwd=REPO_ROOT)
     processes.wait_ready(cfg, service.name, ready, timeout, service.name)

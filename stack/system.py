@@ -27,7 +27,7 @@ def up(cfg: StackConfig, seed: bool = True, gateway_settings: Mapping[str, str] 
         # Kafka and Connect (JVMs, seconds each to start) come up while the databases are migrated. Jaeger first (under
         # a second, once built on the first `make up`), before any service, so that their first spans are kept; in the
         # same thread, as spawns from two threads could race on supervisord's config.
-        brokers = pool.submit(lambda: (jaeger.start(cfg), kafka.start(cfg), connect.start(cfg)))
+        brokers = pool.submit(_start_brokers, cfg)
         card_adapter_database = pool.submit(services.migrate_card_adapter, cfg)
         services.migrate_bank(cfg)
         if seed:
@@ -68,3 +68,9 @@ def stop_pipeline(cfg: StackConfig) -> None:
     clickhouse.stop(cfg)
     connect.stop(cfg)
     kafka.stop(cfg)
+
+
+def _start_brokers(cfg: StackConfig) -> None:
+    jaeger.start(cfg)
+    kafka.start(cfg)
+    connect.start(cfg)

@@ -8,9 +8,9 @@ import httpx
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float, what: str, every: float = 0.1
+    check: Callable[[], Awaitable[object]] | Callable[[], object], timeout: float, what: str, every: float = 0.1
 ) -> None:
-    """Return once `check` holds; fail naming `what` if it still does not after `timeout` seconds."""
+    """Return once `check` holds (a true value); fail naming `what` if it still does not after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         outcome = check()

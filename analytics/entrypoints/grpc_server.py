@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from typing import Literal
 
 from grpc_health.v1 import health
 
@@ -16,16 +17,17 @@ from analytics.service_layer import history_service
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel import grpc_status
 from kernel.grpc_server import new_server, run, serve_until_signalled
+from kernel.grpc_status import Context
 from kernel.money import format_amount
 
 log = logging.getLogger("analytics")
 SERVICE_NAME = "wallet.analytics.v1.AnalyticsService"
 
-TYPES = {
-    analytics_pb2.OPERATION_TYPE_TRANSFER: OperationType.TRANSFER,
-    analytics_pb2.OPERATION_TYPE_TOPUP: OperationType.TOPUP,
+PROTO_TYPES: dict[OperationType, "analytics_pb2.OperationType.ValueType"] = {
+    OperationType.TRANSFER: analytics_pb2.OPERATION_TYPE_TRANSFER,
+    OperationType.TOPUP: analytics_pb2.OPERATION_TYPE_TOPUP,
 }
-PROTO_TYPES = {domain: proto for proto, domain in TYPES.items()}
+TYPES: dict[int, OperationType] = {proto: domain for domain, proto in PROTO_TYPES.items()}
 PROTO_DIRECTIONS = {Direction.DEBIT: analytics_pb2.DIRECTION_DEBIT, Direction.CREDIT: analytics_pb2.DIRECTION_CREDIT}
 
 
@@ -33,7 +35,9 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     def __init__(self, analytics: Analytics) -> None:
         self.analytics = analytics
 
-    async def GetOperations(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def GetOperations(  # gRPC's method name
+        self, request: analytics_pb2.GetOperationsRequest, context: Context
+    ) -> analytics_pb2.GetOperationsResponse:
         async def work() -> analytics_pb2.GetOperationsResponse:
             history_filter = HistoryFilter.parse(
                 request.account_id,
@@ -48,7 +52,7 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
                 operations=[to_proto(o) for o in page.operations], next_page_token=page.next_page_token
             )
 
-        return await grpc_status.answer(context, work, AnalyticsError, to_grpc_status, log)  # type: ignore[arg-type]
+        return await grpc_status.answer(context, work, AnalyticsError, to_grpc_status, log)
 
 
 def _type(value: int) -> OperationType:
@@ -57,7 +61,7 @@ def _type(value: int) -> OperationType:
     return TYPES[value]
 
 
-def _bound(request: analytics_pb2.GetOperationsRequest, field: str) -> int | None:
+def _bound(request: analytics_pb2.GetOperationsRequest, field: Literal["from_time", "to_time"]) -> int | None:
     if not request.HasField(field):
         return None
     timestamp = getattr(request, field)

@@ -37,6 +37,6 @@ async def purge_periodically(engine: AsyncEngine, older_than: timedelta, every: 
         try:
             if deleted := await purge(engine, older_than):
                 log.info("deleted %d outbox rows older than %s", deleted, older_than)
-        except Exception as error:  # noqa: BLE001 - the database may be down; try again next round
+        except Exception as error:  # the database may be down; try again next round
             log.warning("outbox clean-up failed: %s", type(error).__name__)
         await asyncio.sleep(every.total_seconds())

@@ -26,7 +26,7 @@ class Argon2Passwords:
 
     def _check(self, password_hash: str | None, password: str) -> bool:
         try:
-            matches = self._argon2.verify(password_hash or self._decoy, password)  # constant time inside
+            self._argon2.verify(password_hash or self._decoy, password)  # constant time inside; raises on no match
         except (VerificationError, InvalidHashError):
             return False
-        return matches and password_hash is not None
+        return password_hash is not None

@@ -5,18 +5,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Numeric, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, DateTime, Numeric, Table, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 MONEY = Numeric(18, 2)
+
+
+class BankTable(SQLModel, registry=registry()):
+    """The base of the Bank's tables: their own metadata, apart from any other service's."""
 
 
 def _timestamp() -> Any:
     return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class UserRow(SQLModel, table=True):
+class UserRow(BankTable, table=True):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('customer', 'auditor')", name="users_role_known"),)
 
@@ -28,7 +33,7 @@ class UserRow(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
-class AccountRow(SQLModel, table=True):
+class AccountRow(BankTable, table=True):
     __tablename__ = "accounts"
     __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
 
@@ -41,7 +46,7 @@ class AccountRow(SQLModel, table=True):
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
 
 
-class TransferRow(SQLModel, table=True):
+class TransferRow(BankTable, table=True):
     __tablename__ = "transfers"
     __table_args__ = (
         UniqueConstraint("from_account_id", "idempotency_key", name="transfers_idempotency_key"),
@@ -60,7 +65,7 @@ class TransferRow(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
-class DepositRow(SQLModel, table=True):
+class DepositRow(BankTable, table=True):
     __tablename__ = "deposits"
     __table_args__ = (CheckConstraint("amount > 0", name="deposit_amount_positive"),)
 
@@ -76,7 +81,7 @@ class DepositRow(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
-class OutboxRow(SQLModel, table=True):
+class OutboxRow(BankTable, table=True):
     """Debezium's outbox EventRouter reads these columns by their default names."""
 
     __tablename__ = "outbox"
@@ -89,3 +94,22 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = _timestamp()
     # W3C traceparent of the request that made the event; Debezium puts it on the Kafka message as a header.
     traceparent: str | None = Field(default=None, max_length=55)
+
+
+class DebeziumHeartbeatRow(BankTable, table=True):
+    """Debezium's heartbeat.action.query (connectors/debezium.json) writes here, so that the replication slot advances
+    and WAL is released even when no money moves; nothing of the Bank's reads it."""
+
+    __tablename__ = "debezium_heartbeat"
+
+    id: int = Field(primary_key=True)
+    beat_at: datetime = _timestamp()
+
+
+metadata = BankTable.metadata
+# The Core tables, for the SQL the unit of work writes itself (bulk updates, upserts).
+users: Table = metadata.tables["users"]
+accounts: Table = metadata.tables["accounts"]
+transfers: Table = metadata.tables["transfers"]
+deposits: Table = metadata.tables["deposits"]
+outbox: Table = metadata.tables["outbox"]

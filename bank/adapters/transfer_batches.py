@@ -78,6 +78,10 @@ class TransferBatches:
         await asyncio.gather(*self._running, return_exceptions=True)
         await self._transfers.close()
 
+    def _finished(self, task: "asyncio.Task[None]", lane: int) -> None:
+        self._running.discard(task)
+        self._next_batch(lane)
+
     def _next_batch(self, lane: int) -> None:
         """Start the transaction of what waited in `lane`, or mark it idle."""
         waiting = [each for each in self._waiting[lane] if not each[1].done()]
@@ -88,7 +92,7 @@ class TransferBatches:
         # A task of no request's: it would otherwise go on in the context of the request that happened to end last.
         task = asyncio.create_task(self._run(batch), context=contextvars.Context())
         self._running.add(task)
-        task.add_done_callback(lambda done: (self._running.discard(done), self._next_batch(lane)))
+        task.add_done_callback(lambda done: self._finished(done, lane))
 
     async def _run(self, batch: Waiting) -> None:
         if len(batch) == 1:
@@ -97,7 +101,7 @@ class TransferBatches:
         try:
             with tracing.span_linking("transfer batch", [trace for _, _, trace in batch], {"batch.size": len(batch)}):
                 attempts = await self._transfers.try_transfers([planned for planned, _, _ in batch])
-        except Exception as error:  # noqa: BLE001 - each transfer is tried again on its own, and gets its own error
+        except Exception as error:  # each transfer is tried again on its own, and gets its own error
             log.info("a batch of %d transfers failed (%s); trying each alone", len(batch), type(error).__name__)
             await self._one_by_one(batch)
             return
@@ -112,7 +116,7 @@ class TransferBatches:
             try:
                 with tracing.resumed(trace):
                     attempt = await self._transfers.try_transfer(transfer, event, owner)
-            except Exception as error:  # noqa: BLE001 - handed to the caller that waits for it
+            except Exception as error:  # handed to the caller that waits for it
                 if not outcome.done():
                     outcome.set_exception(error)
             else:

@@ -10,21 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank import metrics
 from bank.adapters.database import translate
-from bank.adapters.tables import AccountRow, DepositRow, OutboxRow, UserRow
+from bank.adapters.tables import accounts, deposits, outbox, users
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit
 from bank.domain.users import Role, User
 from kernel.postgres import PostgresTransaction
 
-accounts = AccountRow.__table__
 _SAVE_ACCOUNTS = text(
     "UPDATE accounts AS a SET balance = v.balance, version = v.version, updated_at = v.updated_at "
     "FROM unnest(CAST(:ids AS uuid[]), CAST(:balances AS numeric[]), CAST(:versions AS integer[]), "
     "CAST(:updated AS timestamptz[])) AS v(id, balance, version, updated_at) WHERE a.id = v.id"
 )
-deposits = DepositRow.__table__
-outbox = OutboxRow.__table__
-users = UserRow.__table__
 
 
 class PostgresUnitOfWork(PostgresTransaction):
@@ -92,7 +88,7 @@ class PostgresUnitOfWork(PostgresTransaction):
         return _user((await self.conn.execute(select(users).where(users.c.id == user_id))).mappings().first())
 
 
-def _account(row) -> Account:  # type: ignore[no-untyped-def]
+def _account(row) -> Account:
     return Account(
         id=row["id"],
         balance=row["balance"],
@@ -103,5 +99,5 @@ def _account(row) -> Account:  # type: ignore[no-untyped-def]
     )
 
 
-def _user(row) -> User | None:  # type: ignore[no-untyped-def]
+def _user(row) -> User | None:
     return User(**{**row, "role": Role(row["role"])}) if row else None

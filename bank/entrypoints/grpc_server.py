@@ -7,8 +7,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
-import grpc
-
 from bank import metrics
 from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap
@@ -22,6 +20,7 @@ from bank.service_layer import balance_service, deposit_service, transfer_servic
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
 from kernel.grpc_server import new_server, run, serve_until_signalled
+from kernel.grpc_status import Context
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"
@@ -32,7 +31,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
     def __init__(self, bank: Bank) -> None:
         self.bank = bank
 
-    async def TransferMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def TransferMoney(  # gRPC's method name
+        self, request: bank_pb2.TransferMoneyRequest, context: Context
+    ) -> bank_pb2.TransferMoneyResponse:
         async def work() -> bank_pb2.TransferMoneyResponse:
             try:
                 command = TransferRequest.parse(
@@ -52,14 +53,18 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
         return await _answer(context, work)
 
-    async def GetBalance(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def GetBalance(  # gRPC's method name
+        self, request: bank_pb2.GetBalanceRequest, context: Context
+    ) -> bank_pb2.GetBalanceResponse:
         async def work() -> bank_pb2.GetBalanceResponse:
             account_id = parse_uuid(request.account_id, "account_id")
             return _balance(await balance_service.get_balance(self.bank.uow, account_id, _caller(context)))
 
         return await _answer(context, work)
 
-    async def DepositMoney(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def DepositMoney(  # gRPC's method name
+        self, request: bank_pb2.DepositMoneyRequest, context: Context
+    ) -> bank_pb2.DepositMoneyResponse:
         async def work() -> bank_pb2.DepositMoneyResponse:
             try:
                 command = DepositRequest.parse(
@@ -80,7 +85,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
         return await _answer(context, work)
 
-    async def RegisterUser(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def RegisterUser(  # gRPC's method name
+        self, request: bank_pb2.RegisterUserRequest, context: Context
+    ) -> bank_pb2.RegisterUserResponse:
         async def work() -> bank_pb2.RegisterUserResponse:
             registration = Registration.parse(request.username, request.password, request.currency)
             result = await user_service.register_user(self.bank.uow, self.bank.passwords, registration)
@@ -88,7 +95,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
         return await _answer(context, work)
 
-    async def Authenticate(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def Authenticate(  # gRPC's method name
+        self, request: bank_pb2.AuthenticateRequest, context: Context
+    ) -> bank_pb2.AuthenticateResponse:
         async def work() -> bank_pb2.AuthenticateResponse:
             user = await user_service.authenticate(
                 self.bank.uow, self.bank.passwords, request.username, request.password
@@ -97,14 +106,18 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
         return await _answer(context, work)
 
-    async def GetUser(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def GetUser(  # gRPC's method name
+        self, request: bank_pb2.GetUserRequest, context: Context
+    ) -> bank_pb2.GetUserResponse:
         async def work() -> bank_pb2.GetUserResponse:
             result = await user_service.get_user(self.bank.uow, _required_caller(context))
             return bank_pb2.GetUserResponse(user=_user(result.user), accounts=[_balance(a) for a in result.accounts])
 
         return await _answer(context, work)
 
-    async def OpenAccount(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def OpenAccount(  # gRPC's method name
+        self, request: bank_pb2.OpenAccountRequest, context: Context
+    ) -> bank_pb2.OpenAccountResponse:
         async def work() -> bank_pb2.OpenAccountResponse:
             caller = _required_caller(context)
             account = await user_service.open_account(
@@ -115,7 +128,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
         return await _answer(context, work)
 
 
-def _caller(context: grpc.aio.ServicerContext) -> Caller | None:
+def _caller(context: Context) -> Caller | None:
     """The user the gateway vouches for in the call's metadata (kernel.callers), if any."""
     named = callers.from_metadata(context.invocation_metadata())
     if named is None:
@@ -127,16 +140,16 @@ def _caller(context: grpc.aio.ServicerContext) -> Caller | None:
         raise Unauthenticated(f"the call names no valid user ({callers.SUBJECT}, {callers.ROLE})") from None
 
 
-def _required_caller(context: grpc.aio.ServicerContext) -> Caller:
+def _required_caller(context: Context) -> Caller:
     caller = _caller(context)
     if caller is None:
         raise Unauthenticated(f"this call needs the user it is made for ({callers.SUBJECT} metadata)")
     return caller
 
 
-async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:
+async def _answer(context: Context, work: Callable[[], Awaitable[R]]) -> R:
     """Run a use case; a Bank error becomes its gRPC status, anything else INTERNAL (logged)."""
-    return await grpc_status.answer(context, work, BankError, to_grpc_status, log)  # type: ignore[arg-type]
+    return await grpc_status.answer(context, work, BankError, to_grpc_status, log)
 
 
 def _transfer(t: Transfer) -> bank_pb2.Transfer:

@@ -27,7 +27,7 @@ class State(StrEnum):
     REFUNDED = "refunded"
 
 
-FINAL = {State.DEPOSITED, State.DECLINED, State.FAILED, State.REFUNDED}
+FINAL = frozenset({State.DEPOSITED, State.DECLINED, State.FAILED, State.REFUNDED})
 # The outcome is still open; from any other state on, the top-up stays completed or declined, whatever follows.
 OPEN = {State.REQUESTED, State.CHARGED}
 _NEXT = {

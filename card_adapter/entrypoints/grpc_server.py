@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import grpc
-
 from card_adapter import metrics
 from card_adapter.bootstrap import CardAdapter, bootstrap
 from card_adapter.config import Settings, get_settings
@@ -20,6 +18,7 @@ from card_adapter.service_layer import topup_service
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 from kernel import grpc_status
 from kernel.grpc_server import new_server, run, serve_until_signalled
+from kernel.grpc_status import Context
 from kernel.money import format_amount
 
 log = logging.getLogger("card_adapter")
@@ -32,7 +31,9 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
     def __init__(self, adapter: CardAdapter) -> None:
         self.adapter = adapter
 
-    async def ProcessCardTopUp(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def ProcessCardTopUp(  # gRPC's method name
+        self, request: card_adapter_pb2.ProcessCardTopUpRequest, context: Context
+    ) -> card_adapter_pb2.ProcessCardTopUpResponse:
         answer_by = time.monotonic() + _answer_within(self.adapter.settings.respond_within_s, context)
 
         async def work() -> card_adapter_pb2.ProcessCardTopUpResponse:
@@ -51,7 +52,9 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
 
         return await _answer(context, work)
 
-    async def GetTopUp(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def GetTopUp(  # gRPC's method name
+        self, request: card_adapter_pb2.GetTopUpRequest, context: Context
+    ) -> card_adapter_pb2.GetTopUpResponse:
         async def work() -> card_adapter_pb2.GetTopUpResponse:
             topup = await topup_service.get_topup(
                 self.adapter.uow, _uuid(request.account_id, "account_id"), _uuid(request.topup_id, "topup_id")
@@ -61,14 +64,14 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
         return await _answer(context, work)
 
 
-def _answer_within(respond_within_s: float, context: grpc.aio.ServicerContext) -> float:
+def _answer_within(respond_within_s: float, context: Context) -> float:
     """Seconds left to answer: the setting, but never past the caller's deadline (minus a margin for the reply)."""
-    remaining = context.time_remaining()
+    remaining: float | None = context.time_remaining()  # None without a deadline, whatever grpc's stubs say
     return respond_within_s if remaining is None else max(0.0, min(respond_within_s, remaining - DEADLINE_MARGIN_S))
 
 
-async def _answer(context: grpc.aio.ServicerContext, work: Callable[[], Awaitable[R]]) -> R:
-    return await grpc_status.answer(context, work, CardAdapterError, to_grpc_status, log)  # type: ignore[arg-type]
+async def _answer(context: Context, work: Callable[[], Awaitable[R]]) -> R:
+    return await grpc_status.answer(context, work, CardAdapterError, to_grpc_status, log)
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:

@@ -40,7 +40,7 @@ async def me(user: User, bank: BankDep) -> schemas.UserProfile:
         if problem.code != "user_not_found":
             raise
         # A user of an external identity provider before its first account: known by its token only.
-        return schemas.UserProfile(user_id=user.subject, username=user.username, role=user.role, accounts=[])  # type: ignore[arg-type]
+        return schemas.UserProfile(user_id=user.subject, username=user.username, role=user.role, accounts=[])
 
 
 @router.post(

@@ -1,7 +1,6 @@
 """Reading both ends of the pipeline: what PostgreSQL committed and what ClickHouse holds."""
 
 import asyncio
-import json
 import random
 import uuid
 
@@ -12,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
+from stack.kafka import event_of
 from tests.polling import eventually
 
 
@@ -58,7 +58,7 @@ async def messages_about(cfg: StackConfig, field: str, wanted: set[str], timeout
     def all_found() -> bool:
         for message in consumer.consume(num_messages=1000, timeout=1):
             if not message.error():
-                value = json.loads(message.value())
+                value = event_of(message)
                 if value.get(field) in wanted:
                     found[value[field]] = message
         return found.keys() == wanted

@@ -74,13 +74,15 @@ def refused_tokens(cfg: StackConfig) -> dict[str, str]:
     now = int(time.time())
     claims = {"iss": "urn:wallet:gateway", "aud": "wallet-api", "sub": str(TESTER.id), "nbf": now, "exp": now + 60}
     headers = {"kid": issuer.signing.kid, "typ": "at+jwt"}
-    sign = lambda **c: jwt.encode({**claims, **c}, issuer.signing.private, algorithm="ES256", headers=headers)  # noqa: E731
+    private = issuer.signing.private
+    assert private is not None
+    sign = lambda **c: jwt.encode({**claims, **c}, private, algorithm="ES256", headers=headers)  # noqa: E731
     good = sign()
     return {
         "expired": sign(exp=now - 300),
         "wrong audience": sign(aud="someone-else"),
         "tampered": _with_claims(good, sub=str(MALLORY.id)),
-        "alg none": jwt.encode(claims, None, algorithm="none", headers=headers),
+        "alg none": jwt.encode(claims, None, algorithm="none", headers=headers),  # type: ignore[arg-type]  # unsigned
         "another key": LocalIssuer(Settings(environment="development"), new_private_key_pem(), []).issue(
             str(TESTER.id), "tester", "customer"
         )[0],

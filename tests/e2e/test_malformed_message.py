@@ -46,7 +46,7 @@ def ingestion_stalled(cfg: StackConfig, port: int) -> bool:
 def transfer_event() -> dict:
     accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", model.now()) for _ in range(2)]
     request = model.TransferRequest.parse(str(accounts[0].id), str(accounts[1].id), "1.00", "RUB")
-    return events.transfer_completed(model.transfer(*accounts, request)).payload
+    return events.transfer_completed(model.transfer(accounts[0], accounts[1], request)).payload
 
 
 async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_client: Client) -> None:
@@ -75,14 +75,14 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
 
     def arrived(event: dict) -> bool:
         query = f"SELECT count() FROM {probe}.operations WHERE operation_id = '{event['transfer_id']}'"
-        return int(clickhouse_client.command(query)) > 0
+        return int(str(clickhouse_client.command(query))) > 0
 
     try:
         await eventually(lambda: arrived(before), 60, "the message before the malformed one")
         produce('{"event_id": "broken', json.dumps(after))
         if error_stream:
             await eventually(lambda: arrived(after), 60, "the message after the malformed one")
-            dead = int(clickhouse_client.command(f"SELECT count() FROM {probe}.operations_dead_letters"))
+            dead = int(str(clickhouse_client.command(f"SELECT count() FROM {probe}.operations_dead_letters")))
             assert dead == 1
             return
         # An Analytics service watching the probe's consumer group: its Ingestion health must say so.

@@ -4,7 +4,6 @@ under the route template."""
 
 import math
 import uuid
-from collections import Counter
 from decimal import Decimal
 
 import httpx
@@ -62,17 +61,18 @@ class Scrape:
 
     def __init__(self, cfg: StackConfig, service: str) -> None:
         self.families: set[str] = set()
-        self.samples: Counter[tuple[str, frozenset[tuple[str, str]]]] = Counter()
+        self.samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
         for port in cfg.metrics_ports(service):
             reply = httpx.get(f"http://{cfg.host}:{port}/metrics", timeout=10)
             assert reply.status_code == 200, reply.text
             for family in text_string_to_metric_families(reply.text):
                 self.families.add(family.name)
                 for sample in family.samples:
-                    self.samples[sample.name, frozenset(sample.labels.items())] += sample.value
+                    key = sample.name, frozenset(sample.labels.items())
+                    self.samples[key] = self.samples.get(key, 0.0) + sample.value
 
     def __call__(self, name: str, **labels: str) -> float:
-        return self.samples[name, frozenset(labels.items())]
+        return self.samples.get((name, frozenset(labels.items())), 0.0)
 
     def has(self, name: str) -> bool:
         return any(sample_name == name for sample_name, _ in self.samples)

@@ -43,6 +43,7 @@ async def test_logs_and_databases_hold_no_card_number(
 ) -> None:
     cfg = card_adapter_service
     [a] = await create_accounts(engine, "0.00")
+    last = None
     for number in TEST_CARDS:
         assert (last := await topup(api, a, number, "3.00")).status_code == 201
     spaced = {"amount": "3.00", "currency": "RUB", "card": card("4242 4242 4242 4242")}
@@ -50,6 +51,7 @@ async def test_logs_and_databases_hold_no_card_number(
     bad = {"amount": "3.00", "currency": "RUB", "card": card(BAD_LUHN)}
     assert (await api.post(f"/accounts/{a}/topup", json=bad)).status_code == 400
 
+    assert last is not None
     await trace_in_jaeger(cfg, trace_id_of(last), {"gateway", "card_adapter", "bank"})  # exported by now
     places = {path.name: path.read_text(errors="replace") for path in cfg.logs_dir.glob("*.log")}
     assert {"bank-1.log", "card_adapter-1.log", "gateway-1.log", "proxy-access.log"} <= places.keys()

@@ -2,12 +2,14 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jsonschema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
+from stack.kafka import event_of, headers_of
 from tests.accounts import create_accounts
 from tests.e2e.pipeline_helpers import messages_about
 from tests.e2e.topup_helpers import topup
@@ -30,15 +32,15 @@ async def test_topup_event_on_kafka_and_in_history(
     topup_id = reply.json()["topup_id"]
 
     [message] = (await messages_about(pipeline, "topup_id", {topup_id}, ARRIVAL_TIMEOUT)).values()
-    payload = json.loads(message.value())
+    payload = event_of(message)
     jsonschema.validate(payload, SCHEMA, format_checker=jsonschema.FormatChecker())
     assert message.key() == str(account).encode()
-    assert dict(message.headers())["id"].decode() == payload["event_id"]
+    assert headers_of(message)["id"].decode() == payload["event_id"]
     assert (payload["amount"], payload["card_last4"], payload["account_id"]) == ("40.00", "4242", str(account))
 
-    async def in_history() -> list[dict]:  # type: ignore[type-arg]
+    async def in_history() -> list[dict[str, Any]]:
         page = await api.get(f"/accounts/{account}/operations")
-        return page.json()["items"] if page.status_code == 200 else []  # type: ignore[no-any-return]
+        return page.json()["items"] if page.status_code == 200 else []
 
     await eventually(in_history, ARRIVAL_TIMEOUT, "the top-up in the account's history")
     [item] = await in_history()

@@ -114,7 +114,7 @@ async def test_a_capture_after_the_decline_is_refunded(
 )
 async def test_bad_card_input_is_a_clear_problem_and_charges_nothing(
     api: httpx.AsyncClient, engine: AsyncEngine, card_adapter_engine: AsyncEngine, changes: dict, code: str
-) -> None:  # type: ignore[type-arg]
+) -> None:
     [a] = await create_accounts(engine, "1.00")
     body = {"amount": "5.00", "currency": "RUB", "card": card(**changes)}
     reply = await api.post(f"/accounts/{a}/topup", json=body)

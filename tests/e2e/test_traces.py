@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stack.config import StackConfig
+from stack.kafka import headers_of
 from tests.accounts import create_accounts
 from tests.e2e.jaeger_traces import EXPORT_TIMEOUT, trace_id_of, trace_in_jaeger
 from tests.e2e.pipeline_helpers import messages_about
@@ -38,7 +39,7 @@ async def test_a_transfer_is_one_trace_from_the_gateway_to_postgresql_and_its_ka
 
     transfer_id = reply.json()["transfer_id"]
     [message] = (await messages_about(pipeline, "transfer_id", {transfer_id}, EXPORT_TIMEOUT)).values()
-    traceparent = dict(message.headers())["traceparent"].decode()  # type: ignore[attr-defined]
+    traceparent = headers_of(message)["traceparent"].decode()
     assert traceparent.split("-")[1] == trace_id
 
 

@@ -14,7 +14,7 @@ def transfer(
     amount: object = "10.00",
     key: str | None = None,
     **extra: object,
-):  # type: ignore[no-untyped-def]
+):
     headers = {"Idempotency-Key": key} if key else {}
     body = {"to_account_id": str(recipient), "amount": amount, "currency": "RUB", **extra}
     return api.post(f"/accounts/{sender}/transfers", json=body, headers=headers)

@@ -23,7 +23,7 @@ def request(a: uuid.UUID, b: uuid.UUID, amount: str = "10.00", key: str = "") ->
     return model.TransferRequest.parse(str(a), str(b), amount, "RUB", "test", key)
 
 
-async def outbox_for(engine: AsyncEngine, transfer_id: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+async def outbox_for(engine: AsyncEngine, transfer_id: uuid.UUID) -> list[dict]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text("SELECT id, aggregateid, type, payload FROM outbox WHERE payload->>'transfer_id' = :t"),
@@ -82,7 +82,7 @@ async def test_concurrent_duplicates_have_exactly_one_effect(bank: Bank, engine:
     assert len(await outbox_for(engine, results[0].transfer.id)) == 1
 
 
-async def test_key_held_by_a_running_request_is_reported_in_flight(engine: AsyncEngine, database) -> None:  # type: ignore[no-untyped-def]
+async def test_key_held_by_a_running_request_is_reported_in_flight(engine: AsyncEngine, database) -> None:
     from bank.bootstrap import bootstrap
     from bank.config import Settings
 
@@ -204,9 +204,11 @@ async def test_a_batch_decides_each_transfer_in_turn_in_one_transaction(bank: Ba
         transfer_service.transfer_money(bank.transfers, request(c, a, "1.00"), TESTER_CALLER) for _ in range(10)
     ]
     try:
-        attempts, *_ = await asyncio.gather(
-            statement.try_transfers([(t, events.transfer_completed(t), TESTER.id) for t in transfers]), *opposite
+        batch = asyncio.ensure_future(
+            statement.try_transfers([(t, events.transfer_completed(t), TESTER.id) for t in transfers])
         )
+        await asyncio.gather(batch, *opposite)
+        attempts = batch.result()
     finally:
         await statement.close()
     done = [attempt.done for attempt in attempts]
@@ -226,11 +228,11 @@ async def test_one_hot_sender_is_batched_without_losing_a_cent(
     """Many concurrent transfers from one account through the Bank's writer (batched per sender): exactly as many
     succeed as the balance allows, the rest lack funds, and each transfer has its outbox row."""
     a, b = await create_accounts(engine, "200.00", "0.00")
-    statement = bank.transfers._transfers  # noqa: SLF001 - to see the batches it is given
+    statement = bank.transfers._transfers  # to see the batches it is given
     batch_sizes: list[int] = []
     original = statement.try_transfers
 
-    async def counted(batch):  # type: ignore[no-untyped-def]
+    async def counted(batch):
         batch_sizes.append(len(batch))
         return await original(batch)
 

@@ -63,7 +63,7 @@ def execute(session: chdb_session.Session, statement: str) -> bool:
 def transfer_payload() -> dict[str, Any]:
     accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", model.now()) for _ in range(2)]
     request = model.TransferRequest.parse(str(accounts[0].id), str(accounts[1].id), "1.00", "RUB", "chdb probe")
-    return events.transfer_completed(model.transfer(*accounts, request)).payload
+    return events.transfer_completed(model.transfer(accounts[0], accounts[1], request)).payload
 
 
 @pytest.fixture

@@ -14,9 +14,11 @@ def test_counts_the_connections_established_to_a_port() -> None:
         server.listen()
         port = server.getsockname()[1]
         assert processes.established_connections(port) == 0
+        client = None
         for _ in range(2):
             client = sockets.enter_context(socket.create_connection(("127.0.0.1", port)))
             sockets.enter_context(server.accept()[0])
         assert processes.established_connections(port) == 2
+        assert client is not None
         client.close()
         assert processes.established_connections(port) == 1

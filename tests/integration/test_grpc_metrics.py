@@ -21,7 +21,7 @@ SERVICE = "grpc.health.v1.Health"
 class Probe(health_pb2_grpc.HealthServicer):
     """Answers by the service name asked: ok, abort, set_code, or raise."""
 
-    async def Check(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def Check(self, request, context):
         if request.service == "abort":
             await context.abort(grpc.StatusCode.NOT_FOUND, "no such thing")
         if request.service == "set_code":

@@ -33,7 +33,7 @@ def certified(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]
 
 
 def as_component(cfg: StackConfig, component: str) -> PeerSettings:
-    return PeerSettings(**certificates.identity(cfg, component).tls_settings())  # type: ignore[arg-type]
+    return PeerSettings(**certificates.identity(cfg, component).tls_settings())
 
 
 @asynccontextmanager
@@ -55,7 +55,7 @@ async def health_server(settings: PeerSettings) -> AsyncIterator[str]:
 async def check(channel: grpc.aio.Channel) -> int:
     async with channel:
         reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
-    return reply.status  # type: ignore[no-any-return]
+    return reply.status
 
 
 async def refused(channel: grpc.aio.Channel) -> grpc.StatusCode:
@@ -131,7 +131,7 @@ async def test_without_certificates_nothing_starts() -> None:
     with pytest.raises(tls.TLSConfigurationError, match=expected):
         await serve_until_signalled(grpc.aio.server(), "127.0.0.1:0", "peer", logging.getLogger(), PeerSettings())
     with pytest.raises(tls.TLSConfigurationError, match="PEER_TLS_KEY_FILE: cannot read /nonexistent"):
-        tls.aio_channel("127.0.0.1:1", PeerSettings(tls_ca_file=__file__, tls_key_file="/nonexistent"))  # type: ignore[arg-type]
+        tls.aio_channel("127.0.0.1:1", PeerSettings(tls_ca_file=__file__, tls_key_file="/nonexistent"))
 
 
 async def test_plaintext_in_development_when_asked() -> None:

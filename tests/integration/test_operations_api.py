@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -46,10 +47,10 @@ async def api(stack: StackConfig) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def walk(api: httpx.AsyncClient, path: str, **params: object) -> list[dict]:  # type: ignore[type-arg]
+async def walk(api: httpx.AsyncClient, path: str, **params: Any) -> list[dict]:
     items, cursor = [], None
     while True:
-        reply = await api.get(path, params={**params, **({"cursor": cursor} if cursor else {})})  # type: ignore[arg-type]
+        reply = await api.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
         assert reply.status_code == 200, reply.text
         items.extend(reply.json()["items"])
         if not (cursor := reply.json()["next_cursor"]):

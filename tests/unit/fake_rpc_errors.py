@@ -7,7 +7,7 @@ from bank.entrypoints.grpc_errors import to_grpc_status
 
 
 class FakeRpcError(grpc.aio.AioRpcError):
-    def __init__(self, code: grpc.StatusCode, details: str, trailing: tuple = ()) -> None:  # type: ignore[type-arg]
+    def __init__(self, code: grpc.StatusCode, details: str, trailing: tuple = ()) -> None:
         super().__init__(code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailing), details)
 
 

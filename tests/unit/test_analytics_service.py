@@ -27,7 +27,7 @@ def store() -> FakeOperations:
     return FakeOperations()
 
 
-async def walk(store: FakeOperations, f: HistoryFilter, size: int, between=None) -> list[Operation]:  # type: ignore[no-untyped-def]
+async def walk(store: FakeOperations, f: HistoryFilter, size: int, between=None) -> list[Operation]:
     seen, token = [], ""
     while True:
         page = await get_operations(store, TOKENS, f, size, token)

@@ -72,7 +72,9 @@ def test_repr_hides_the_number_and_cvc() -> None:
         ({"name": "Alice\nSmith"}, errors.InvalidHolderName),
     ],
 )
-def test_invalid_card_input_is_rejected_without_echoing_secrets(kwargs: dict, error: type) -> None:  # type: ignore[type-arg]
+def test_invalid_card_input_is_rejected_without_echoing_secrets(
+    kwargs: dict, error: type[errors.CardAdapterError]
+) -> None:
     with pytest.raises(error) as raised:
         card(**kwargs)
     assert raised.value.reason == error.reason

@@ -252,10 +252,10 @@ async def test_a_crashing_worker_is_restarted_from_the_stored_state() -> None:
     crashes = iter([True, False])
     deposit = world.bank.deposit
 
-    async def crashing_deposit(t: TopUp) -> None:
+    async def crashing_deposit(topup: TopUp) -> None:
         if next(crashes):
             raise RuntimeError("bug")
-        await deposit(t)
+        await deposit(topup)
 
     world.bank.deposit = crashing_deposit  # type: ignore[method-assign]
     workers.start(topup.id, CARD)

@@ -17,7 +17,7 @@ from scripts.generate_contracts import generate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def schema(name: str) -> dict:  # type: ignore[type-arg]
+def schema(name: str) -> dict:
     return json.loads((ROOT / "contracts" / "schemas" / name).read_text())
 
 

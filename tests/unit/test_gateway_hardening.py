@@ -4,7 +4,7 @@ and gRPC's own error text kept from clients."""
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -234,8 +234,8 @@ async def test_a_declared_length_over_the_limit_is_answered_without_reading_the_
 
     sent: list[dict[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     headers = [(b"content-length", str(20 * 1024 * 1024).encode()), (b"content-type", b"application/json")]
     scope = {"type": "http", "method": "POST", "path": "/x", "query_string": b"", "headers": headers}
@@ -276,7 +276,7 @@ async def get_balance_from_an_unreachable_bank(request_id: bytes) -> httpx.Respo
         app = app_with(None)
         app.state.backends = SimpleNamespace(bank=BankClient(channel, 5.0))
         transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": "Bearer test", "X-Request-ID": request_id}
+        headers = [(b"Authorization", b"Bearer test"), (b"X-Request-ID", request_id)]  # raw bytes, as a client may send
         async with httpx.AsyncClient(transport=transport, base_url="http://gw", headers=headers) as client:
             return await client.get(f"/accounts/{ACCOUNT}/balance")
 

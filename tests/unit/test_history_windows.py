@@ -33,7 +33,7 @@ class WindowedStore:
         self.rows = rows
         self.windows: list[Window] = []
 
-    def reader(self, history_filter: HistoryFilter, after: Position | None, limit: int):  # type: ignore[no-untyped-def]
+    def reader(self, history_filter: HistoryFilter, after: Position | None, limit: int):
         async def read(window: Window) -> list[Operation]:
             self.windows.append(window)
             matching = sorted((o for o in self.rows if _matches(o, history_filter, after)), key=_key, reverse=True)
@@ -85,7 +85,7 @@ def history(rng: random.Random, size: int) -> list[Operation]:
     return rows + rng.sample(rows, size // 33)
 
 
-async def page(store: WindowedStore, windows: Windows, f: HistoryFilter, after: Position | None, limit: int):  # type: ignore[no-untyped-def]
+async def page(store: WindowedStore, windows: Windows, f: HistoryFilter, after: Position | None, limit: int):
     return await windows.newest_first(store.reader(f, after, limit), f, after, limit)
 
 

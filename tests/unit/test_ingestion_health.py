@@ -31,7 +31,7 @@ async def test_health_name_turns_not_serving_when_stalled_and_back() -> None:
 
     async def status() -> int:
         reply = await servicer.Check(health_pb2.HealthCheckRequest(service=INGESTION), None)
-        return reply.status  # type: ignore[no-any-return]
+        return reply.status
 
     await monitor.check()
     assert await status() == health_pb2.HealthCheckResponse.SERVING  # first sight of the lag

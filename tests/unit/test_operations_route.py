@@ -157,7 +157,7 @@ class RecordingStub:
         self.reply = reply
         self.requests: list[analytics_pb2.GetOperationsRequest] = []
 
-    async def GetOperations(self, request, timeout, metadata):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def GetOperations(self, request, timeout, metadata):
         self.requests.append(request)
         return self.reply
 

@@ -39,7 +39,7 @@ def test_a_client_gets_every_replica_in_one_target() -> None:
     assert env["BANK_PORT"] == "50061" and env["CARD_ADAPTER_BANK_TARGET"] == services.grpc_target(cfg, "bank")
 
 
-def test_the_proxy_balances_over_the_gateways_and_rests_those_asked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_proxy_balances_over_the_gateways_and_rests_those_asked(tmp_path) -> None:
     cfg = StackConfig(state_dir=tmp_path, gateway_replicas=3)
     text = proxy.render(cfg, resting={8002})
     assert "server 127.0.0.1:8001 max_fails=1 fail_timeout=2s;" in text

@@ -118,16 +118,16 @@ class Scanner(ast.NodeVisitor):
         self.visit(tree)
         return self.findings
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:  # noqa: N802
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.scopes.append(node)
         self.names.append(node.name)
         self.generic_visit(node)
         self.scopes.pop()
         self.names.pop()
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+    visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_Call(self, node: ast.Call) -> None:  # noqa: N802
+    def visit_Call(self, node: ast.Call) -> None:
         argument = _sql_argument(node) if _call_name(node) in SQL_CALLS else None
         if argument is not None:
             kind = _kind(argument)
@@ -138,11 +138,11 @@ class Scanner(ast.NodeVisitor):
         self._check_literal(node)
         self.generic_visit(node)
 
-    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:  # noqa: N802
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         self._check_literal(node)
         self.generic_visit(node)
 
-    def visit_BinOp(self, node: ast.BinOp) -> None:  # noqa: N802
+    def visit_BinOp(self, node: ast.BinOp) -> None:
         self._check_literal(node)
         self.generic_visit(node)
 

@@ -27,7 +27,7 @@ AWKWARD_ENV = {
 }
 
 
-def parsed(program: Program):  # type: ignore[no-untyped-def]
+def parsed(program: Program):
     parser = UnhosedConfigParser()
     parser.read_string(program_section(program))
     options = ServerOptions()

@@ -52,7 +52,7 @@ def planned(sender: uuid.UUID) -> Planned:
     return transfer, events.transfer_completed(transfer), OWNER
 
 
-async def started(statement: FakeStatement, batches: TransferBatches, plans: list[Planned]) -> list[asyncio.Task]:  # type: ignore[type-arg]
+async def started(statement: FakeStatement, batches: TransferBatches, plans: list[Planned]) -> list[asyncio.Task]:
     tasks = []
     for plan in plans:
         tasks.append(asyncio.create_task(batches.try_transfer(*plan)))
@@ -145,4 +145,4 @@ async def test_an_error_of_the_first_transfer_reaches_only_its_caller() -> None:
     assert isinstance(outcomes[0], InsufficientFunds)
     assert all(isinstance(o, TransferAttempt) for o in outcomes[1:])
     with pytest.raises(KeyError):  # idle again: no sender left marked in flight
-        batches._waiting[sender]  # noqa: SLF001
+        batches._waiting[batches.lane(sender)]

@@ -27,7 +27,7 @@ def make_store(*balances: str) -> tuple[FakeStore, list[uuid.UUID]]:
     return FakeStore(accounts), [a.id for a in accounts]
 
 
-def factory(store: FakeStore):  # type: ignore[no-untyped-def]
+def factory(store: FakeStore):
     return lambda: FakeUnitOfWork(store)
 
 

@@ -26,7 +26,7 @@ class PlainPasswords:
         return password_hash == f"hashed:{password}"
 
 
-def uow(store: FakeStore):  # type: ignore[no-untyped-def]
+def uow(store: FakeStore):
     return lambda: FakeUnitOfWork(store)
 
 

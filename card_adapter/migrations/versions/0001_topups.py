@@ -7,6 +7,8 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from card_adapter.adapters.tables import FINAL_STATES
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -44,7 +46,7 @@ def upgrade() -> None:
         "topups_unfinished",
         "topups",
         ["updated_at"],
-        postgresql_where=sa.text("state NOT IN ('deposited', 'declined', 'failed', 'refunded')"),
+        postgresql_where=sa.column("state").not_in(FINAL_STATES),
     )
 
 
