@@ -24,12 +24,12 @@ def grpc_serving(service: str) -> bool:
         channel = grpc.secure_channel(target, tls.channel_credentials(settings))
     with channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
-    return reply.status == health_pb2.HealthCheckResponse.SERVING
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)  # grpc_health has no types
 
 
 def gateway_live(port: int = GATEWAY_PORT) -> bool:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=2) as reply:
-        return reply.status == 200
+        return bool(reply.status == 200)
 
 
 def main(service: str) -> int:
