@@ -131,8 +131,8 @@ class LocalIssuer:
         claims = _decode(token, key.public, [LOCAL_ALGORITHM], s.jwt_issuer, s.jwt_audience, s.clock_skew_s)
         try:
             subject = str(uuid.UUID(str(claims["sub"])))
-        except ValueError:
-            raise InvalidToken("sub is not a user id") from None
+        except ValueError as error:
+            raise InvalidToken("sub is not a user id") from error
         username = str(claims.get("preferred_username", subject))
         return Principal(subject, _role(claims, s), username, expires_at=float(claims["exp"]))
 
@@ -182,8 +182,8 @@ class ExternalIssuer:
 def _header(token: str) -> dict[str, Any]:
     try:
         return jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        raise InvalidToken("malformed token") from None
+    except jwt.PyJWTError as error:
+        raise InvalidToken("malformed token") from error
 
 
 def _decode(token: str, key: Any, algorithms: list[str], issuer: str, audience: str, leeway: int) -> dict[str, Any]:
@@ -198,7 +198,7 @@ def _decode(token: str, key: Any, algorithms: list[str], issuer: str, audience: 
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
     except jwt.PyJWTError as error:
-        raise InvalidToken(str(error)) from None
+        raise InvalidToken(str(error)) from error
 
 
 def _role(claims: dict[str, Any], settings: Settings) -> str:

@@ -47,7 +47,7 @@ class CircuitBreakers:
                 f"The {backend} service is unavailable",
                 f"the {backend} service failed repeatedly; calls to it resume in {retry_after} s",
                 headers={"Retry-After": str(retry_after)},
-            ) from None
+            ) from opened
 
     def states(self) -> dict[str, str]:
         """Each backend called so far: closed, opened or half-opened."""

@@ -109,4 +109,4 @@ async def call(
     try:
         return await method(request, timeout=timeout, metadata=metadata)
     except grpc.aio.AioRpcError as error:
-        raise to_problem(error, service) from None
+        raise to_problem(error, service) from error
