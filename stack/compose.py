@@ -104,9 +104,9 @@ def in_session_project(*args: str) -> None:
         raise StackError(f"docker-compose {' '.join(args)} failed: {done.stderr}")
 
 
-def build(project: str, files: Sequence[str]) -> None:
+def build(project: str, files: Sequence[str], env: dict[str, str] | None = None) -> None:
     started = time.monotonic()
-    compose(project, files, "build")
+    compose(project, files, "build", env=env)
     print(f"images built in {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -177,7 +177,7 @@ def test() -> int:
     env = test_env()
     try:
         prepare()
-        build(TEST_PROJECT, TEST_FILES)
+        build(TEST_PROJECT, TEST_FILES, env)
         print(f"engine, base image and images ready after {time.monotonic() - started:.0f} s", flush=True)
         try:
             up(TEST_PROJECT, TEST_FILES, *(arg for scale in TEST_SCALE for arg in ("--scale", scale)), env=env)

@@ -1,13 +1,9 @@
 #!/bin/sh
 # Kafka in the foreground: storage formatted once (meta.properties marks it), then the broker with the image's
-# properties plus this run's listeners. `kafka-entrypoint topic NAME PARTITIONS BOOTSTRAP` creates a topic instead.
+# properties plus this run's listeners.
 set -euf  # no globbing: the class path is a literal "libs/*"
 java="java -Xms64m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true"
 java="$java -Dlog4j2.configurationFile=/etc/kafka/log4j2.properties -cp /opt/kafka/libs/*"
-if [ "${1:-}" = topic ]; then
-    exec $java -Xmx128m org.apache.kafka.tools.TopicCommand --bootstrap-server "$4" --create --if-not-exists \
-        --topic "$2" --partitions "$3" --replication-factor 1
-fi
 conf=/var/lib/kafka/server.properties
 cp /etc/kafka/server.properties "$conf"
 cat >> "$conf" <<PROPERTIES
