@@ -19,9 +19,8 @@ from stack import prometheus as prometheus_server
 from stack.config import StackConfig
 from tests.accounts import create_accounts
 from tests.e2e.topup_helpers import topup, until_settled
+from tests.monitoring_files import DASHBOARD, RULES, queries
 from tests.polling import eventually
-from tests.unit.test_alert_rules import RULES
-from tests.unit.test_dashboard import DASHBOARD, queries
 
 # Panels whose queries may rightly return nothing on a healthy stack after ordinary traffic, and why.
 EMPTY_WHEN_HEALTHY = {

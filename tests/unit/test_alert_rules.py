@@ -9,41 +9,12 @@ import pytest
 import yaml
 
 from stack.config import REPO_ROOT
-from stack.packages import ensure_debian_packages
-
-MONITORING = REPO_ROOT / "monitoring"
-RULES = MONITORING / "alerts.yml"
-RULE_TESTS = sorted((MONITORING / "tests").glob("*.yml"))
-PROMTOOL = Path("/usr/bin/promtool")
-
-
-def rules() -> list[dict]:
-    return [rule for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]]
-
-
-def alert_names() -> list[str]:
-    return sorted({rule["alert"] for rule in rules() if "alert" in rule})
-
-
-def runbooks() -> dict[str, str]:
-    """Each alert's runbook anchor in README.md, from its runbook_url (README.md#alert-wallet-replica-down); the rules
-    of one alert at two severities share it, and no two alerts do."""
-    anchors: dict[str, set[str]] = {}
-    for rule in rules():
-        url = rule["annotations"]["runbook_url"]
-        assert re.fullmatch(r"README\.md#alert-[a-z0-9-]+", url), (rule["alert"], url)
-        anchors.setdefault(rule["alert"], set()).add(url.removeprefix("README.md#"))
-    assert all(len(each) == 1 for each in anchors.values()), anchors
-    single = {alert: each.pop() for alert, each in anchors.items()}
-    assert len(set(single.values())) == len(single), "two alerts share a runbook"
-    return single
+from tests.monitoring_files import RULE_TESTS, RULES, alert_names, installed_promtool, rules, runbooks
 
 
 @pytest.fixture(scope="module")
 def promtool() -> Path:
-    # Debian's prometheus package; packages.py keeps Debian from starting its daemon on the default port.
-    ensure_debian_packages(PROMTOOL, "prometheus")
-    return PROMTOOL
+    return installed_promtool()
 
 
 def run(promtool: Path, *args: str) -> None:
