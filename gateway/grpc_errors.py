@@ -12,43 +12,44 @@ from gateway.problem_details import ProblemError
 from gateway.request_context import grpc_metadata, request_id
 from kernel import callers, deadlines
 from kernel.grpc_status import error_reason
+from kernel.reasons import Reason
 
 log = logging.getLogger("gateway")
 Req = TypeVar("Req")
 Reply = TypeVar("Reply")
 
-# reason (google.rpc.ErrorInfo) -> (HTTP status, title)
-REASONS: dict[str, tuple[int, str]] = {
-    "INVALID_AMOUNT": (400, "Invalid amount"),
-    "INVALID_CURRENCY": (400, "Invalid currency"),
-    "INVALID_REQUEST": (400, "Invalid request"),
-    "SAME_ACCOUNT": (400, "Cannot transfer to the same account"),
-    "CURRENCY_MISMATCH": (400, "Currency does not match the account"),
-    "INSUFFICIENT_FUNDS": (400, "Insufficient funds"),
-    "INVALID_CARD_NUMBER": (400, "Invalid card number"),
-    "INVALID_CARD_EXPIRY": (400, "Invalid card expiry date"),
-    "CARD_EXPIRED": (400, "The card has expired"),
-    "INVALID_CVC": (400, "Invalid card security code"),
-    "INVALID_HOLDER_NAME": (400, "Invalid card holder name"),
-    "ACCOUNT_NOT_FOUND": (404, "Account not found"),
-    "RECIPIENT_NOT_FOUND": (404, "Recipient account not found"),
-    "TOPUP_NOT_FOUND": (404, "Top-up not found"),
-    "IDEMPOTENCY_KEY_IN_FLIGHT": (409, "A request with this Idempotency-Key is in progress"),
-    "CONCURRENCY_CONFLICT": (409, "Concurrent update, retry the request"),
-    "IDEMPOTENCY_KEY_REUSED": (422, "Idempotency-Key reused with a different request"),
-    "DATABASE_UNAVAILABLE": (503, "Database unavailable"),
-    "UNAUTHENTICATED": (401, "Authentication required"),
-    "FORBIDDEN": (403, "Forbidden"),
-    "INVALID_USERNAME": (400, "Invalid username"),
-    "WEAK_PASSWORD": (400, "Password too weak"),
-    "USERNAME_TAKEN": (409, "Username taken"),
-    "USER_NOT_FOUND": (404, "User not found"),
-    "INVALID_CREDENTIALS": (400, "Invalid username or password"),
-    "INVALID_PAGE_TOKEN": (400, "Invalid cursor"),
-    "INVALID_PAGE_SIZE": (400, "Invalid limit"),
-    "INVALID_TIME_RANGE": (400, "Invalid time range"),
-    "ANALYTICS_STORE_UNAVAILABLE": (503, "Operation history store unavailable"),
-    "ANALYTICS_STORE_TIMEOUT": (504, "Operation history store did not answer in time"),
+# reason (google.rpc.ErrorInfo) -> (HTTP status, title): every Reason but INTERNAL (tests/unit/test_reasons_mapped.py)
+REASONS: dict[Reason, tuple[int, str]] = {
+    Reason.INVALID_AMOUNT: (400, "Invalid amount"),
+    Reason.INVALID_CURRENCY: (400, "Invalid currency"),
+    Reason.INVALID_REQUEST: (400, "Invalid request"),
+    Reason.SAME_ACCOUNT: (400, "Cannot transfer to the same account"),
+    Reason.CURRENCY_MISMATCH: (400, "Currency does not match the account"),
+    Reason.INSUFFICIENT_FUNDS: (400, "Insufficient funds"),
+    Reason.INVALID_CARD_NUMBER: (400, "Invalid card number"),
+    Reason.INVALID_CARD_EXPIRY: (400, "Invalid card expiry date"),
+    Reason.CARD_EXPIRED: (400, "The card has expired"),
+    Reason.INVALID_CVC: (400, "Invalid card security code"),
+    Reason.INVALID_HOLDER_NAME: (400, "Invalid card holder name"),
+    Reason.ACCOUNT_NOT_FOUND: (404, "Account not found"),
+    Reason.RECIPIENT_NOT_FOUND: (404, "Recipient account not found"),
+    Reason.TOPUP_NOT_FOUND: (404, "Top-up not found"),
+    Reason.IDEMPOTENCY_KEY_IN_FLIGHT: (409, "A request with this Idempotency-Key is in progress"),
+    Reason.CONCURRENCY_CONFLICT: (409, "Concurrent update, retry the request"),
+    Reason.IDEMPOTENCY_KEY_REUSED: (422, "Idempotency-Key reused with a different request"),
+    Reason.DATABASE_UNAVAILABLE: (503, "Database unavailable"),
+    Reason.UNAUTHENTICATED: (401, "Authentication required"),
+    Reason.FORBIDDEN: (403, "Forbidden"),
+    Reason.INVALID_USERNAME: (400, "Invalid username"),
+    Reason.WEAK_PASSWORD: (400, "Password too weak"),
+    Reason.USERNAME_TAKEN: (409, "Username taken"),
+    Reason.USER_NOT_FOUND: (404, "User not found"),
+    Reason.INVALID_CREDENTIALS: (400, "Invalid username or password"),
+    Reason.INVALID_PAGE_TOKEN: (400, "Invalid cursor"),
+    Reason.INVALID_PAGE_SIZE: (400, "Invalid limit"),
+    Reason.INVALID_TIME_RANGE: (400, "Invalid time range"),
+    Reason.ANALYTICS_STORE_UNAVAILABLE: (503, "Operation history store unavailable"),
+    Reason.ANALYTICS_STORE_TIMEOUT: (504, "Operation history store did not answer in time"),
 }
 
 # status code when the service gave no reason -> (HTTP status, code suffix, title, what the client may do)
@@ -66,7 +67,7 @@ def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     reason = error_reason(error)
     if reason in REASONS:
         # A reason comes with a message our own service wrote for its callers (e.g. the balance short of an amount).
-        status, title = REASONS[reason]
+        status, title = REASONS[Reason(reason)]
         headers = {"Retry-After": "1"} if status in (409, 503) else None
         return ProblemError(status, reason.lower(), title, error.details(), headers)
     # Without one the text is gRPC's own (addresses, resolver and TLS errors) or an unexpected failure's:

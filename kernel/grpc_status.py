@@ -9,7 +9,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from kernel import deadlines
+from kernel import deadlines, errors
 from kernel.errors import ServiceError
 
 R = TypeVar("R")
@@ -17,6 +17,15 @@ E = TypeVar("E", bound=Exception)
 # The context of a call a grpc.aio servicer answers (the messages it carries are typed on the servicer's method).
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"  # generic in grpc's stubs only
 INTERNAL: int = code_pb2.INTERNAL
+# The gRPC code of each error every service shares (kernel.errors); a service adds its own errors' codes.
+SHARED_CODES: dict[type[ServiceError], int] = {
+    errors.RejectedRequest: code_pb2.INVALID_ARGUMENT,
+    errors.AccountNotFound: code_pb2.NOT_FOUND,
+    errors.IdempotencyKeyReused: code_pb2.ALREADY_EXISTS,
+    errors.IdempotencyKeyInFlight: code_pb2.ABORTED,
+    errors.ConcurrencyConflict: code_pb2.ABORTED,
+    errors.DatabaseUnavailable: code_pb2.UNAVAILABLE,
+}
 
 
 def status_code(error: Exception, codes: Mapping[type, int]) -> int:

@@ -1,6 +1,5 @@
 """PostgreSQL plumbing the services share: the async engine, what a driver failure means, one transaction."""
 
-from collections.abc import Callable
 from enum import Enum
 from types import TracebackType
 from typing import Protocol, Self
@@ -9,6 +8,8 @@ from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from kernel.errors import ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight, ServiceError
 
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"
@@ -72,27 +73,18 @@ def _by_sqlstate(sqlstate: str | None) -> Failure | None:
     return None
 
 
-def translator(
-    own: type[Exception],
-    conflict: Callable[[str], Exception],
-    in_flight: Callable[[str], Exception],
-    unavailable: Callable[[str], Exception],
-) -> Callable[[BaseException], Exception | None]:
-    """A service's `translate`: a driver failure as the service's error, None for its own errors and bugs."""
-
-    def translate(exc: BaseException) -> Exception | None:
-        if isinstance(exc, own):
-            return None
-        match failure(exc):
-            case Failure.CONFLICT:
-                return conflict("transaction aborted by the database (serialization failure or deadlock)")
-            case Failure.LOCK_TIMEOUT:
-                return in_flight("a request with this idempotency key is still in progress")
-            case Failure.UNAVAILABLE:
-                return unavailable("the database is unavailable")
+def translate(exc: BaseException) -> Exception | None:
+    """A driver failure as the service error it means (kernel.errors), None for the service's own errors and bugs."""
+    if isinstance(exc, ServiceError):
         return None
-
-    return translate
+    match failure(exc):
+        case Failure.CONFLICT:
+            return ConcurrencyConflict("transaction aborted by the database (serialization failure or deadlock)")
+        case Failure.LOCK_TIMEOUT:
+            return IdempotencyKeyInFlight("a request with this idempotency key is still in progress")
+        case Failure.UNAVAILABLE:
+            return DatabaseUnavailable("the database is unavailable")
+    return None
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -102,16 +94,10 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 class PostgresTransaction:
     """One connection, one transaction; leaving without commit() rolls back. Driver failures are
-    re-raised as the service's own errors by `translate` (None lets the original through)."""
+    re-raised as the errors they mean by `translate` (None lets the original through)."""
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        translate: Callable[[BaseException], Exception | None],
-        idempotency_wait_ms: int,
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, idempotency_wait_ms: int) -> None:
         self._engine = engine
-        self._translate = translate
         self._idempotency_wait_ms = idempotency_wait_ms
         self._conn: AsyncConnection | None = None
 
@@ -120,7 +106,7 @@ class PostgresTransaction:
             self._conn = await self._engine.connect()
             await self._conn.begin()
         except BaseException as exc:
-            raise (self._translate(exc) or exc) from exc
+            raise (translate(exc) or exc) from exc
         return self
 
     async def __aexit__(
@@ -133,7 +119,7 @@ class PostgresTransaction:
                 await conn.close()
         except Exception:  # the connection is already broken; the pool discards it
             pass
-        if exc is not None and (translated := self._translate(exc)):
+        if exc is not None and (translated := translate(exc)):
             raise translated from exc
 
     @property

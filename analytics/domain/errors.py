@@ -1,39 +1,33 @@
-"""The Analytics service's exception tree; each error names a machine-readable reason shared with clients."""
+"""The Analytics service's exception tree: the errors every service shares (kernel.errors), and its own under
+AnalyticsError."""
 
-from kernel.errors import ServiceError
+from kernel.errors import RejectedRequest, ServiceError
+from kernel.reasons import Reason
 
 
 class AnalyticsError(ServiceError):
-    """Base of every error the Analytics service reports to its callers."""
+    """Base of the errors only the Analytics service reports."""
 
 
-class RejectedRequest(AnalyticsError):
-    """The request is invalid; retrying it unchanged fails again."""
+class InvalidPageSize(AnalyticsError, RejectedRequest):
+    reason = Reason.INVALID_PAGE_SIZE
 
 
-class InvalidRequest(RejectedRequest):
-    reason = "INVALID_REQUEST"
-
-
-class InvalidPageSize(RejectedRequest):
-    reason = "INVALID_PAGE_SIZE"
-
-
-class InvalidPageToken(RejectedRequest):
+class InvalidPageToken(AnalyticsError, RejectedRequest):
     """Not a token this service issued, altered, or issued for other filters."""
 
-    reason = "INVALID_PAGE_TOKEN"
+    reason = Reason.INVALID_PAGE_TOKEN
 
 
-class InvalidTimeRange(RejectedRequest):
-    reason = "INVALID_TIME_RANGE"
+class InvalidTimeRange(AnalyticsError, RejectedRequest):
+    reason = Reason.INVALID_TIME_RANGE
 
 
 class StoreUnavailable(AnalyticsError):
     """ClickHouse cannot be reached or cannot answer now; a retry later may succeed."""
 
-    reason = "ANALYTICS_STORE_UNAVAILABLE"
+    reason = Reason.ANALYTICS_STORE_UNAVAILABLE
 
 
 class StoreTimeout(StoreUnavailable):
-    reason = "ANALYTICS_STORE_TIMEOUT"
+    reason = Reason.ANALYTICS_STORE_TIMEOUT

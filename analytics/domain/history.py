@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from analytics.domain.errors import InvalidPageSize, InvalidRequest, InvalidTimeRange
+from analytics.domain.errors import InvalidPageSize, InvalidTimeRange
+from kernel.errors import InvalidRequest
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

@@ -9,13 +9,13 @@ from grpc_health.v1 import health
 from analytics import metrics
 from analytics.bootstrap import Analytics, bootstrap
 from analytics.config import Settings, get_settings
-from analytics.domain.errors import AnalyticsError, InvalidRequest
 from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, microseconds
 from analytics.entrypoints.grpc_errors import to_grpc_status
 from analytics.entrypoints.ingestion_health import IngestionHealth
 from analytics.service_layer import history_service
 from generated import analytics_pb2, analytics_pb2_grpc
 from kernel import grpc_status
+from kernel.errors import InvalidRequest, ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
 from kernel.money import format_amount
@@ -52,7 +52,7 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
                 operations=[to_proto(o) for o in page.operations], next_page_token=page.next_page_token
             )
 
-        return await grpc_status.answer(context, work, AnalyticsError, to_grpc_status, log)
+        return await grpc_status.answer(context, work, ServiceError, to_grpc_status, log)
 
 
 def _type(value: int) -> OperationType:

@@ -15,11 +15,11 @@ import asyncpg
 
 from bank import metrics
 from bank.config import Settings
-from bank.domain.errors import BankError, ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Transfer
 from bank.service_layer.transfer_service import TransferAttempt
 from kernel import postgres
+from kernel.errors import ConcurrencyConflict
 
 # The guard (`ok`) is the domain's rules as SQL: the sender exists and is the caller's, both accounts hold the
 # currency, the sender has the amount, and no transfer of this sender has this idempotency key. Rows are locked in
@@ -74,7 +74,6 @@ FROM transfers WHERE from_account_id = $1 AND idempotency_key = $2
 # A transfer to make, its outbox event, and the user who must own its sender.
 Planned = tuple[Transfer, OutboxEvent, uuid.UUID]
 LOCK_ACCOUNTS = "SELECT 1 FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
-translate = postgres.translator(BankError, ConcurrencyConflict, IdempotencyKeyInFlight, DatabaseUnavailable)
 
 
 def _translate(error: BaseException) -> Exception | None:
@@ -83,7 +82,7 @@ def _translate(error: BaseException) -> Exception | None:
     written, and a new attempt, on a new snapshot, decides again."""
     if getattr(error, "constraint_name", None) == "balance_not_negative":
         return ConcurrencyConflict("the sender's balance changed under the check")
-    return translate(error)
+    return postgres.translate(error)
 
 
 @asynccontextmanager

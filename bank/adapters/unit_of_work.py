@@ -9,7 +9,6 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank import metrics
-from bank.adapters.database import translate
 from bank.adapters.tables import accounts, deposits, outbox, users
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit
@@ -25,7 +24,7 @@ _SAVE_ACCOUNTS = text(
 
 class PostgresUnitOfWork(PostgresTransaction):
     def __init__(self, engine: AsyncEngine, idempotency_wait_ms: int) -> None:
-        super().__init__(engine, translate, idempotency_wait_ms)
+        super().__init__(engine, idempotency_wait_ms)
         self._event_types: list[str] = []
 
     async def commit(self) -> None:

@@ -7,13 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bank.domain.errors import (
-    CurrencyMismatch,
-    InsufficientFunds,
-    InvalidRequest,
-    SameAccount,
-)
+from bank.domain.errors import InsufficientFunds, SameAccount
 from bank.domain.money import format_amount, parse_amount, parse_currency
+from kernel.errors import CurrencyMismatch, InvalidRequest
 from kernel.free_text import has_control_characters
 
 MAX_DESCRIPTION = 255

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from bank.domain.errors import InvalidAmount, InvalidCurrency
 from kernel import money
+from kernel.errors import InvalidAmount, InvalidCurrency
 from kernel.money import CENT, MAX_AMOUNT, format_amount
 
 __all__ = ["CENT", "MAX_AMOUNT", "format_amount", "parse_amount", "parse_currency"]

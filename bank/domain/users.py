@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bank.domain.errors import AccountNotFound, Forbidden, InvalidUsername, WeakPassword
+from bank.domain.errors import Forbidden, InvalidUsername, WeakPassword
 from bank.domain.model import Account, now
 from bank.domain.money import parse_currency
+from kernel.errors import AccountNotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 MIN_PASSWORD, MAX_PASSWORD = 10, 128

@@ -5,17 +5,13 @@ from google.rpc import code_pb2
 
 from bank.domain import errors
 from kernel import grpc_status
+from kernel.errors import ServiceError
 
 DOMAIN = "wallet.bank"
 
-_CODES: dict[type, int] = {
-    errors.RejectedRequest: code_pb2.INVALID_ARGUMENT,
+_CODES: dict[type[ServiceError], int] = {
+    **grpc_status.SHARED_CODES,
     errors.InsufficientFunds: code_pb2.FAILED_PRECONDITION,
-    errors.AccountNotFound: code_pb2.NOT_FOUND,
-    errors.IdempotencyKeyReused: code_pb2.ALREADY_EXISTS,
-    errors.IdempotencyKeyInFlight: code_pb2.ABORTED,
-    errors.ConcurrencyConflict: code_pb2.ABORTED,
-    errors.DatabaseUnavailable: code_pb2.UNAVAILABLE,
     errors.Unauthenticated: code_pb2.UNAUTHENTICATED,
     errors.InvalidCredentials: code_pb2.UNAUTHENTICATED,
     errors.Forbidden: code_pb2.PERMISSION_DENIED,
@@ -24,9 +20,9 @@ _CODES: dict[type, int] = {
 }
 
 
-def status_code(error: errors.BankError) -> int:
+def status_code(error: ServiceError) -> int:
     return grpc_status.status_code(error, _CODES)
 
 
-def to_grpc_status(error: errors.BankError) -> grpc.Status:
+def to_grpc_status(error: ServiceError) -> grpc.Status:
     return grpc_status.to_status(error, status_code(error), DOMAIN)

@@ -11,7 +11,7 @@ from bank import metrics
 from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
-from bank.domain.errors import BankError, Unauthenticated
+from bank.domain.errors import Unauthenticated
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest, parse_uuid
 from bank.domain.money import format_amount
 from bank.domain.users import Caller, Registration, Role, User
@@ -19,6 +19,7 @@ from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
+from kernel.errors import ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
 
@@ -149,7 +150,7 @@ def _required_caller(context: Context) -> Caller:
 
 async def _answer(context: Context, work: Callable[[], Awaitable[R]]) -> R:
     """Run a use case; a Bank error becomes its gRPC status, anything else INTERNAL (logged)."""
-    return await grpc_status.answer(context, work, BankError, to_grpc_status, log)
+    return await grpc_status.answer(context, work, ServiceError, to_grpc_status, log)
 
 
 def _transfer(t: Transfer) -> bank_pb2.Transfer:

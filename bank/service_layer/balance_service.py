@@ -2,10 +2,10 @@
 
 import uuid
 
-from bank.domain.errors import AccountNotFound
 from bank.domain.model import Account
 from bank.domain.users import Caller
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
+from kernel.errors import AccountNotFound
 
 
 async def get_balance(uow_factory: UnitOfWorkFactory, account_id: uuid.UUID, caller: Caller | None) -> Account:

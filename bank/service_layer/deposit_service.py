@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 from bank.domain import events, model
-from bank.domain.errors import AccountNotFound, IdempotencyKeyReused
 from bank.service_layer.retry import retry_conflicts
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
 from kernel import tracing
+from kernel.errors import AccountNotFound, IdempotencyKeyReused
 
 
 @dataclass(frozen=True)

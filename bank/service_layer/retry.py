@@ -5,7 +5,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bank.domain.errors import ConcurrencyConflict
+from kernel.errors import ConcurrencyConflict
 
 ATTEMPTS = 5
 T = TypeVar("T")

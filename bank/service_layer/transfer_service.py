@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bank.domain import events, model
-from bank.domain.errors import AccountNotFound, ConcurrencyConflict, IdempotencyKeyReused, RecipientNotFound
+from bank.domain.errors import RecipientNotFound
 from bank.domain.events import OutboxEvent
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
 from kernel import tracing
+from kernel.errors import AccountNotFound, ConcurrencyConflict, IdempotencyKeyReused
 
 
 @dataclass(frozen=True)

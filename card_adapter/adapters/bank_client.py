@@ -5,15 +5,22 @@ import uuid
 
 import grpc
 
-from card_adapter.domain.errors import AccountNotFound, CurrencyMismatch
 from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected
 from card_adapter.domain.topup import TopUp
 from generated import bank_pb2, bank_pb2_grpc
+from kernel.errors import AccountNotFound, CurrencyMismatch
 from kernel.grpc_status import error_reason
 from kernel.money import format_amount
+from kernel.reasons import Reason
 
 # The Bank refuses these for good; it checks the payment id first, so a refusal also means "not credited".
-FINAL_REJECTIONS = {"INVALID_AMOUNT", "INVALID_CURRENCY", "INVALID_REQUEST", "ACCOUNT_NOT_FOUND", "CURRENCY_MISMATCH"}
+FINAL_REJECTIONS = {
+    Reason.INVALID_AMOUNT,
+    Reason.INVALID_CURRENCY,
+    Reason.INVALID_REQUEST,
+    Reason.ACCOUNT_NOT_FOUND,
+    Reason.CURRENCY_MISMATCH,
+}
 
 
 class GrpcBank:
@@ -28,7 +35,7 @@ class GrpcBank:
                 bank_pb2.GetBalanceRequest(account_id=str(account_id)), timeout=self._timeout
             )
         except grpc.aio.AioRpcError as error:
-            if error_reason(error) == "ACCOUNT_NOT_FOUND":
+            if error_reason(error) == Reason.ACCOUNT_NOT_FOUND:
                 raise AccountNotFound(f"account {account_id} does not exist") from None
             return  # the Bank cannot say now; the deposit step retries and refunds if it must
         if reply.currency != currency:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from card_adapter.adapters.database import translate
+from kernel.postgres import translate
 
 _NAMESPACE = "card_adapter.topup"
 

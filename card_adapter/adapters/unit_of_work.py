@@ -6,21 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from card_adapter.adapters.database import translate
 from card_adapter.adapters.tables import FINAL_STATES, topups
-from card_adapter.domain.errors import ConcurrencyConflict
 from card_adapter.domain.topup import OPEN, State, TopUp
+from kernel.errors import ConcurrencyConflict
 from kernel.postgres import PostgresTransaction
 
 _COLUMNS = [f.name for f in fields(TopUp)]
 
 
 class PostgresUnitOfWork(PostgresTransaction):
-    def __init__(self, engine: AsyncEngine, idempotency_wait_ms: int) -> None:
-        super().__init__(engine, translate, idempotency_wait_ms)
-
     async def find_topup_by_key(self, account_id: uuid.UUID, key: str) -> TopUp | None:
         query = select(topups).where(topups.c.account_id == account_id, topups.c.idempotency_key == key)
         return await self._one(query)

@@ -1,77 +1,33 @@
-"""The Card Adapter's exception tree; each error names a machine-readable reason shared with clients."""
+"""The Card Adapter's exception tree: the errors every service shares (kernel.errors), and the Card Adapter's own
+under CardAdapterError. A RejectedRequest means nothing was charged."""
 
-from kernel.errors import ServiceError
+from kernel.errors import RejectedRequest, ServiceError
+from kernel.reasons import Reason
 
 
 class CardAdapterError(ServiceError):
-    """Base of every error the Card Adapter reports to its callers."""
+    """Base of the errors only the Card Adapter reports."""
 
 
-class RejectedRequest(CardAdapterError):
-    """The request is invalid; retrying it unchanged fails again. Nothing was charged."""
+class InvalidCardNumber(CardAdapterError, RejectedRequest):
+    reason = Reason.INVALID_CARD_NUMBER
 
 
-class InvalidAmount(RejectedRequest):
-    reason = "INVALID_AMOUNT"
+class InvalidCardExpiry(CardAdapterError, RejectedRequest):
+    reason = Reason.INVALID_CARD_EXPIRY
 
 
-class InvalidCurrency(RejectedRequest):
-    reason = "INVALID_CURRENCY"
+class CardExpired(CardAdapterError, RejectedRequest):
+    reason = Reason.CARD_EXPIRED
 
 
-class InvalidRequest(RejectedRequest):
-    reason = "INVALID_REQUEST"
+class InvalidCvc(CardAdapterError, RejectedRequest):
+    reason = Reason.INVALID_CVC
 
 
-class InvalidCardNumber(RejectedRequest):
-    reason = "INVALID_CARD_NUMBER"
-
-
-class InvalidCardExpiry(RejectedRequest):
-    reason = "INVALID_CARD_EXPIRY"
-
-
-class CardExpired(RejectedRequest):
-    reason = "CARD_EXPIRED"
-
-
-class InvalidCvc(RejectedRequest):
-    reason = "INVALID_CVC"
-
-
-class InvalidHolderName(RejectedRequest):
-    reason = "INVALID_HOLDER_NAME"
-
-
-class CurrencyMismatch(RejectedRequest):
-    reason = "CURRENCY_MISMATCH"
-
-
-class AccountNotFound(CardAdapterError):
-    reason = "ACCOUNT_NOT_FOUND"
+class InvalidHolderName(CardAdapterError, RejectedRequest):
+    reason = Reason.INVALID_HOLDER_NAME
 
 
 class TopUpNotFound(CardAdapterError):
-    reason = "TOPUP_NOT_FOUND"
-
-
-class IdempotencyKeyReused(CardAdapterError):
-    """The key was already used for a different top-up request."""
-
-    reason = "IDEMPOTENCY_KEY_REUSED"
-
-
-class IdempotencyKeyInFlight(CardAdapterError):
-    """Another request with the same key still holds it."""
-
-    reason = "IDEMPOTENCY_KEY_IN_FLIGHT"
-
-
-class DatabaseUnavailable(CardAdapterError):
-    reason = "DATABASE_UNAVAILABLE"
-
-
-class ConcurrencyConflict(CardAdapterError):
-    """A top-up changed under us; its worker reloads it and goes on."""
-
-    reason = "CONCURRENCY_CONFLICT"
+    reason = Reason.TOPUP_NOT_FOUND

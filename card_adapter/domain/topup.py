@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from card_adapter.domain.card import Card
-from card_adapter.domain.errors import InvalidAmount, InvalidCurrency, InvalidRequest
+from kernel.errors import InvalidAmount, InvalidCurrency, InvalidRequest
 from kernel.free_text import has_control_characters
 from kernel.money import format_amount, parse_amount, parse_currency
 

@@ -11,12 +11,12 @@ from card_adapter import metrics
 from card_adapter.bootstrap import CardAdapter, bootstrap
 from card_adapter.config import Settings, get_settings
 from card_adapter.domain.card import Card
-from card_adapter.domain.errors import CardAdapterError, InvalidRequest
 from card_adapter.domain.topup import TopUp, TopUpRequest, today
 from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from card_adapter.service_layer import topup_service
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 from kernel import grpc_status
+from kernel.errors import InvalidRequest, ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
 from kernel.money import format_amount
@@ -71,7 +71,7 @@ def _answer_within(respond_within_s: float, context: Context) -> float:
 
 
 async def _answer(context: Context, work: Callable[[], Awaitable[R]]) -> R:
-    return await grpc_status.answer(context, work, CardAdapterError, to_grpc_status, log)
+    return await grpc_status.answer(context, work, ServiceError, to_grpc_status, log)
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:
@@ -103,7 +103,7 @@ async def serve(settings: Settings) -> None:
     try:
         # Before the server takes requests, so that no fresh top-up is mistaken for an interrupted one.
         log.info("resumed %d unfinished top-ups", await adapter.workers.resume_unfinished())
-    except CardAdapterError as error:
+    except ServiceError as error:
         log.warning("could not resume unfinished top-ups yet (%s); the sweep will", error.message)
     sweeper = asyncio.create_task(adapter.workers.sweep_forever(settings.sweep_interval_s))
     server = new_server()

@@ -2,9 +2,10 @@
 
 import uuid
 
-from card_adapter.domain.errors import IdempotencyKeyReused, TopUpNotFound
+from card_adapter.domain.errors import TopUpNotFound
 from card_adapter.domain.topup import TopUp, TopUpRequest
 from card_adapter.service_layer.ports import Bank, UnitOfWorkFactory
+from kernel.errors import IdempotencyKeyReused
 
 
 async def accept_topup(uow_factory: UnitOfWorkFactory, bank: Bank, request: TopUpRequest) -> tuple[TopUp, bool]:

@@ -13,6 +13,7 @@ from bank.bootstrap import Bank
 from bank.domain import errors, model
 from bank.domain.users import Caller, Registration, Role
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
+from kernel import errors as kernel_errors
 from tests.accounts import balances, create_accounts
 from tests.users import TESTER
 
@@ -57,7 +58,7 @@ async def test_rejected_transfer_writes_nothing(bank: Bank, engine: AsyncEngine)
 async def test_currency_mismatch_is_rejected(bank: Bank, engine: AsyncEngine) -> None:
     [a] = await create_accounts(engine, "10.00")
     [usd] = await create_accounts(engine, "10.00", currency="USD")
-    with pytest.raises(errors.CurrencyMismatch):
+    with pytest.raises(kernel_errors.CurrencyMismatch):
         await transfer_service.transfer_money(bank.transfers, request(a, usd, "1.00"), TESTER_CALLER)
 
 
@@ -91,7 +92,7 @@ async def test_key_held_by_a_running_request_is_reported_in_flight(engine: Async
     try:
         async with engine.begin() as running:  # a request with the key, mid-transaction: the sender locked
             await running.execute(text("SELECT 1 FROM accounts WHERE id = :a FOR UPDATE"), {"a": a})
-            with pytest.raises(errors.IdempotencyKeyInFlight):
+            with pytest.raises(kernel_errors.IdempotencyKeyInFlight):
                 await transfer_service.transfer_money(impatient.transfers, request(a, b, key="busy"), TESTER_CALLER)
     finally:
         await impatient.close()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from card_adapter.adapters.claims import AdvisoryLockClaims
-from card_adapter.domain.errors import DatabaseUnavailable
+from kernel.errors import DatabaseUnavailable
 from stack.config import StackConfig
 
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Self
 
 from card_adapter.domain.card import Card
-from card_adapter.domain.errors import AccountNotFound, ConcurrencyConflict
 from card_adapter.domain.outcomes import CardDeclined, Charge, PaymentGatewayTimeout, PaymentOutcomeUnknown
 from card_adapter.domain.topup import TopUp
+from kernel.errors import AccountNotFound, ConcurrencyConflict
 
 
 class FakeUnitOfWork:

@@ -2,8 +2,8 @@
 
 import grpc
 
-from bank.domain import errors
 from bank.entrypoints.grpc_errors import to_grpc_status
+from kernel.errors import ServiceError
 
 
 class FakeRpcError(grpc.aio.AioRpcError):
@@ -11,6 +11,6 @@ class FakeRpcError(grpc.aio.AioRpcError):
         super().__init__(code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailing), details)
 
 
-def rpc_error_for(error: errors.BankError) -> FakeRpcError:
+def rpc_error_for(error: ServiceError) -> FakeRpcError:
     status = to_grpc_status(error)
     return FakeRpcError(status.code, status.details, tuple(status.trailing_metadata))

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from typing import Self
 
 from bank.domain import model
-from bank.domain.errors import BankError
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
 from bank.domain.users import User
 from bank.service_layer.transfer_service import TransferAttempt
+from kernel.errors import ServiceError
 
 
 class FakeStore:
@@ -94,7 +94,7 @@ class FakeTransfers:
             return TransferAttempt(False, seen, earlier)
         try:
             model.move(transfer, sender, recipient)
-        except BankError:
+        except ServiceError:
             return TransferAttempt(False, seen)
         self.store.accounts.update({sender.id: sender, recipient.id: recipient})
         self.store.transfers.append(transfer)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.domain.errors import InvalidPageSize, InvalidPageToken, InvalidRequest, InvalidTimeRange
+from analytics.domain.errors import InvalidPageSize, InvalidPageToken, InvalidTimeRange
 from analytics.domain.history import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -20,6 +20,7 @@ from analytics.domain.history import (
     page_size,
 )
 from analytics.domain.page_token import PageTokens
+from kernel.errors import InvalidRequest
 
 ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
 TOKENS = PageTokens(b"test-secret")

@@ -17,6 +17,8 @@ from analytics.entrypoints import grpc_server
 from analytics.entrypoints.grpc_errors import to_grpc_status
 from analytics.service_layer.history_service import get_operations
 from generated import analytics_pb2
+from kernel import errors as kernel_errors
+from kernel.errors import ServiceError
 from tests.unit.analytics_fakes import START_US, FakeOperations, operation
 
 TOKENS = PageTokens(b"unit")
@@ -175,13 +177,13 @@ def test_a_read_timeout_is_a_store_timeout() -> None:
         (errors.InvalidPageToken("x"), code_pb2.INVALID_ARGUMENT),
         (errors.InvalidPageSize("x"), code_pb2.INVALID_ARGUMENT),
         (errors.InvalidTimeRange("x"), code_pb2.INVALID_ARGUMENT),
-        (errors.InvalidRequest("x"), code_pb2.INVALID_ARGUMENT),
+        (kernel_errors.InvalidRequest("x"), code_pb2.INVALID_ARGUMENT),
         (errors.StoreUnavailable("x"), code_pb2.UNAVAILABLE),
         (errors.StoreTimeout("x"), code_pb2.DEADLINE_EXCEEDED),
         (errors.AnalyticsError("x"), code_pb2.INTERNAL),
     ],
 )
-def test_error_statuses(error: errors.AnalyticsError, code: int) -> None:
+def test_error_statuses(error: ServiceError, code: int) -> None:
     assert to_grpc_status(error).code.value[0] == code
 
 
@@ -212,7 +214,7 @@ def test_an_operation_in_proto_form() -> None:
 
 def test_request_types_and_bounds() -> None:
     assert grpc_server._type(analytics_pb2.OPERATION_TYPE_TOPUP) is OperationType.TOPUP
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         grpc_server._type(analytics_pb2.OPERATION_TYPE_UNSPECIFIED)
     request = analytics_pb2.GetOperationsRequest(from_time=Timestamp(seconds=2, nanos=1))
     assert (grpc_server._bound(request, "from_time"), grpc_server._bound(request, "to_time")) == (2_000_001, None)

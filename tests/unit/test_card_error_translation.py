@@ -13,13 +13,15 @@ from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, 
 from card_adapter.domain.topup import TopUp, TopUpRequest
 from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from gateway.grpc_errors import to_problem
+from kernel import errors as kernel_errors
+from kernel.errors import ServiceError
 from tests.unit.card_adapter_fakes import FakeBankChannel
 from tests.unit.fake_rpc_errors import FakeRpcError, rpc_error_for
 
 NO_CONNECTION = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Connection refused"
 
 
-def card_rpc_error(error: errors.CardAdapterError) -> FakeRpcError:
+def card_rpc_error(error: ServiceError) -> FakeRpcError:
     status = to_grpc_status(error)
     return FakeRpcError(status.code, status.details, tuple(status.trailing_metadata))
 
@@ -32,17 +34,17 @@ def card_rpc_error(error: errors.CardAdapterError) -> FakeRpcError:
         (errors.CardExpired("x"), 400, "card_expired"),
         (errors.InvalidCvc("x"), 400, "invalid_cvc"),
         (errors.InvalidHolderName("x"), 400, "invalid_holder_name"),
-        (errors.InvalidAmount("x"), 400, "invalid_amount"),
-        (errors.CurrencyMismatch("x"), 400, "currency_mismatch"),
-        (errors.AccountNotFound("x"), 404, "account_not_found"),
+        (kernel_errors.InvalidAmount("x"), 400, "invalid_amount"),
+        (kernel_errors.CurrencyMismatch("x"), 400, "currency_mismatch"),
+        (kernel_errors.AccountNotFound("x"), 404, "account_not_found"),
         (errors.TopUpNotFound("x"), 404, "topup_not_found"),
-        (errors.IdempotencyKeyInFlight("x"), 409, "idempotency_key_in_flight"),
-        (errors.IdempotencyKeyReused("x"), 422, "idempotency_key_reused"),
-        (errors.DatabaseUnavailable("x"), 503, "database_unavailable"),
+        (kernel_errors.IdempotencyKeyInFlight("x"), 409, "idempotency_key_in_flight"),
+        (kernel_errors.IdempotencyKeyReused("x"), 422, "idempotency_key_reused"),
+        (kernel_errors.DatabaseUnavailable("x"), 503, "database_unavailable"),
     ],
 )
 def test_every_card_adapter_error_reaches_the_client_with_its_code(
-    error: errors.CardAdapterError, http_status: int, problem_code: str
+    error: ServiceError, http_status: int, problem_code: str
 ) -> None:
     problem = to_problem(card_rpc_error(error), "card_adapter")
     assert (problem.status, problem.code, problem.detail) == (http_status, problem_code, "x")
@@ -54,9 +56,7 @@ def test_adapter_down_is_named_in_the_problem() -> None:
 
 
 def test_bank_refusals_are_final_rejections() -> None:
-    from bank.domain import errors as bank_errors
-
-    failure = deposit_failure(rpc_error_for(bank_errors.AccountNotFound("gone")))
+    failure = deposit_failure(rpc_error_for(kernel_errors.AccountNotFound("gone")))
     assert isinstance(failure, DepositRejected) and failure.reason == "account_not_found"
 
 
@@ -92,9 +92,7 @@ def test_anything_else_may_have_landed(code: grpc.StatusCode, details: str) -> N
 
 
 def test_bank_side_database_outage_may_have_landed() -> None:
-    from bank.domain import errors as bank_errors
-
-    assert isinstance(deposit_failure(rpc_error_for(bank_errors.DatabaseUnavailable("db"))), DepositOutcomeUnknown)
+    assert isinstance(deposit_failure(rpc_error_for(kernel_errors.DatabaseUnavailable("db"))), DepositOutcomeUnknown)
 
 
 class FakeContext:

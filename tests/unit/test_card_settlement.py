@@ -10,6 +10,7 @@ from card_adapter.domain import errors
 from card_adapter.domain.outcomes import DepositNotSent, DepositOutcomeUnknown, DepositRejected, PaymentGatewayTimeout
 from card_adapter.domain.topup import State, TopUp, TopUpRequest
 from card_adapter.service_layer import topup_service
+from kernel import errors as kernel_errors
 from tests.polling import eventually
 from tests.unit.settlement_world import ACCOUNT, CARD, DECLINED, TIMES_OUT, World
 
@@ -181,14 +182,14 @@ async def test_idempotency_key_replays_and_refuses_another_body() -> None:
     again, replayed = await topup_service.accept_topup(world.uow, world.bank, request)
     assert replayed and again.id == first.id and len(world.topups) == 1
     other = TopUpRequest.parse(str(ACCOUNT), "11.00", "RUB", CARD, "k1")
-    with pytest.raises(errors.IdempotencyKeyReused):
+    with pytest.raises(kernel_errors.IdempotencyKeyReused):
         await topup_service.accept_topup(world.uow, world.bank, other)
 
 
 async def test_unknown_account_is_refused_before_anything_is_recorded() -> None:
     world = World()
     world.bank.accounts = {uuid.uuid4(): "RUB"}
-    with pytest.raises(errors.AccountNotFound):
+    with pytest.raises(kernel_errors.AccountNotFound):
         await world.accept()
     assert not world.topups
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from bank.domain.errors import InvalidAmount, InvalidCurrency
 from bank.domain.money import format_amount, parse_amount, parse_currency
+from kernel.errors import InvalidAmount, InvalidCurrency
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from gateway.grpc_errors import to_problem
 from gateway.main import create_app
 from gateway.problem_details import ProblemError
 from generated import analytics_pb2
+from kernel.errors import ServiceError
 from tests.unit.fake_rpc_errors import FakeRpcError
 
 ACCOUNT = "123e4567-e89b-12d3-a456-426614174000"
@@ -145,7 +146,7 @@ async def test_a_bad_account_id_is_400(client: httpx.AsyncClient) -> None:
         (errors.StoreTimeout("x"), 504, "analytics_store_timeout"),
     ],
 )
-def test_analytics_reasons_become_problems(error: errors.AnalyticsError, status: int, code: str) -> None:
+def test_analytics_reasons_become_problems(error: ServiceError, status: int, code: str) -> None:
     grpc_status = to_grpc_status(error)
     problem = to_problem(FakeRpcError(grpc_status.code, "x", tuple(grpc_status.trailing_metadata)), "analytics")
     assert (problem.status, problem.code) == (status, code)

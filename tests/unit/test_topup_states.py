@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from card_adapter.domain import errors
 from card_adapter.domain.card import Card
 from card_adapter.domain.topup import InvalidTransition, State, TopUp, TopUpRequest
+from kernel import errors as kernel_errors
 
 CARD = Card.parse("4242424242424242", 12, 2030, "123", "Alice Smith", date(2026, 1, 1))
 
@@ -24,12 +24,12 @@ def test_request_parses_money_exactly() -> None:
 @pytest.mark.parametrize(
     ("account", "amount", "currency", "key", "error"),
     [
-        ("nope", "1", "RUB", None, errors.InvalidRequest),
-        (str(uuid.uuid4()), "0", "RUB", None, errors.InvalidAmount),
-        (str(uuid.uuid4()), "1.001", "RUB", None, errors.InvalidAmount),
-        (str(uuid.uuid4()), "1", "rub", None, errors.InvalidCurrency),
-        (str(uuid.uuid4()), "1", "RUB", "k" * 256, errors.InvalidRequest),
-        (str(uuid.uuid4()), "1", "RUB", "k\x00", errors.InvalidRequest),  # PostgreSQL refuses NUL in text
+        ("nope", "1", "RUB", None, kernel_errors.InvalidRequest),
+        (str(uuid.uuid4()), "0", "RUB", None, kernel_errors.InvalidAmount),
+        (str(uuid.uuid4()), "1.001", "RUB", None, kernel_errors.InvalidAmount),
+        (str(uuid.uuid4()), "1", "rub", None, kernel_errors.InvalidCurrency),
+        (str(uuid.uuid4()), "1", "RUB", "k" * 256, kernel_errors.InvalidRequest),
+        (str(uuid.uuid4()), "1", "RUB", "k\x00", kernel_errors.InvalidRequest),  # PostgreSQL refuses NUL in text
     ],
 )
 def test_bad_requests_are_rejected(account: str, amount: str, currency: str, key: str | None, error: type) -> None:

@@ -8,10 +8,11 @@ import pytest
 from bank.adapters.transfer_batches import TransferBatches
 from bank.adapters.transfer_statement import Planned
 from bank.domain import events, model
-from bank.domain.errors import DatabaseUnavailable, InsufficientFunds
+from bank.domain.errors import InsufficientFunds
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Transfer
 from bank.service_layer.transfer_service import TransferAttempt
+from kernel.errors import DatabaseUnavailable
 
 OWNER = uuid.uuid4()
 

@@ -6,6 +6,7 @@ from google.rpc import code_pb2
 
 from bank.domain import errors, model
 from bank.entrypoints.grpc_errors import status_code
+from kernel import errors as kernel_errors
 
 
 def account(balance: str, currency: str = "RUB") -> model.Account:
@@ -43,7 +44,7 @@ def test_insufficient_funds_changes_nothing() -> None:
 def test_currency_must_match_both_accounts(holder: str) -> None:
     sender = account("100.00", "USD" if holder == "sender" else "RUB")
     recipient = account("0.00", "USD" if holder == "recipient" else "RUB")
-    with pytest.raises(errors.CurrencyMismatch):
+    with pytest.raises(kernel_errors.CurrencyMismatch):
         model.transfer(sender, recipient, request(sender, recipient))
     assert sender.balance == Decimal("100.00")
 
@@ -56,15 +57,15 @@ def test_transfer_to_self_is_rejected_before_any_lookup() -> None:
 
 @pytest.mark.parametrize("bad_id", ["", "not-a-uuid", "123"])
 def test_account_ids_must_be_uuids(bad_id: str) -> None:
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         model.TransferRequest.parse(bad_id, str(uuid.uuid4()), "1.00", "RUB")
 
 
 def test_long_description_and_key_are_rejected() -> None:
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         model.TransferRequest.parse(a, b, "1.00", "RUB", "x" * 256)
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         model.TransferRequest.parse(a, b, "1.00", "RUB", None, "k" * 256)
 
 
@@ -72,10 +73,10 @@ def test_long_description_and_key_are_rejected() -> None:
 def test_control_characters_in_description_and_key_are_invalid_arguments(text: str) -> None:
     """PostgreSQL refuses NUL in text and JSONB: a direct gRPC caller gets INVALID_ARGUMENT, not INTERNAL."""
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
-    with pytest.raises(errors.InvalidRequest) as raised:
+    with pytest.raises(kernel_errors.InvalidRequest) as raised:
         model.TransferRequest.parse(a, b, "1.00", "RUB", text)
     assert status_code(raised.value) == code_pb2.INVALID_ARGUMENT
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         model.TransferRequest.parse(a, b, "1.00", "RUB", None, text)
 
 
@@ -97,13 +98,13 @@ def test_deposit_credits_and_checks_currency() -> None:
     req = model.DepositRequest.parse(str(target.id), "2.50", "RUB", "pay-1", "top-1", "4242", "visa")
     deposit = model.deposit(target, req)
     assert target.balance == Decimal("3.50") and deposit.payment_id == "pay-1"
-    with pytest.raises(errors.CurrencyMismatch):
+    with pytest.raises(kernel_errors.CurrencyMismatch):
         model.deposit(target, model.DepositRequest.parse(str(target.id), "1", "USD", "pay-2", "", "4242", ""))
 
 
 @pytest.mark.parametrize(("payment_id", "last4"), [("", "4242"), ("p", "42"), ("p", "abcd")])
 def test_deposit_request_validation(payment_id: str, last4: str) -> None:
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         model.DepositRequest.parse(str(uuid.uuid4()), "1.00", "RUB", payment_id, "", last4, "visa")
 
 
@@ -118,5 +119,5 @@ def test_deposit_request_validation(payment_id: str, last4: str) -> None:
     ],
 )
 def test_deposit_text_the_store_cannot_keep_is_rejected(payment_id: str, topup_id: str, brand: str) -> None:
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(kernel_errors.InvalidRequest):
         model.DepositRequest.parse(str(uuid.uuid4()), "1.00", "RUB", payment_id, topup_id, "4242", brand)

@@ -9,6 +9,7 @@ from bank.domain import errors, model
 from bank.domain.users import Caller, Role
 from bank.service_layer import balance_service, deposit_service, transfer_service
 from bank.service_layer.retry import retry_conflicts
+from kernel import errors as kernel_errors
 from tests.unit.fake_unit_of_work import FakeStore, FakeTransfers, FakeUnitOfWork
 
 OWNER = Caller(subject=uuid.uuid4(), role=Role.CUSTOMER)
@@ -59,7 +60,7 @@ async def test_unknown_accounts(missing: str) -> None:
     store, (a,) = make_store("5.00")
     ghost = uuid.uuid4()
     request = transfer_request(ghost, a) if missing == "sender" else transfer_request(a, ghost)
-    expected = errors.AccountNotFound if missing == "sender" else errors.RecipientNotFound
+    expected = kernel_errors.AccountNotFound if missing == "sender" else errors.RecipientNotFound
     with pytest.raises(expected) as raised:
         await transfer_service.transfer_money(FakeTransfers(store), request, OWNER)
     assert type(raised.value) is expected
@@ -76,7 +77,7 @@ async def test_same_key_same_request_replays_without_second_effect() -> None:
 async def test_same_key_different_request_is_rejected() -> None:
     store, (a, b) = make_store("100.00", "0.00")
     await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), OWNER)
-    with pytest.raises(errors.IdempotencyKeyReused):
+    with pytest.raises(kernel_errors.IdempotencyKeyReused):
         await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, "11.00", key="k"), OWNER)
 
 
@@ -90,9 +91,9 @@ async def test_deposit_is_once_per_payment_id() -> None:
     [event] = store.events
     assert event.type == "TopUpCompleted" and event.payload["card_last4"] == "4242"
     other = model.DepositRequest.parse(str(a), "26.00", "RUB", "pay-1", "top-1", "4242", "visa")
-    with pytest.raises(errors.IdempotencyKeyReused):
+    with pytest.raises(kernel_errors.IdempotencyKeyReused):
         await deposit_service.deposit_money(factory(store), other)
-    with pytest.raises(errors.AccountNotFound):
+    with pytest.raises(kernel_errors.AccountNotFound):
         ghost = model.DepositRequest.parse(str(uuid.uuid4()), "1", "RUB", "pay-2", "", "4242", "visa")
         await deposit_service.deposit_money(factory(store), ghost)
 
@@ -100,7 +101,7 @@ async def test_deposit_is_once_per_payment_id() -> None:
 async def test_balance_of_unknown_account() -> None:
     store, (a,) = make_store("7.00")
     assert (await balance_service.get_balance(factory(store), a, OWNER)).balance == Decimal("7.00")
-    with pytest.raises(errors.AccountNotFound):
+    with pytest.raises(kernel_errors.AccountNotFound):
         await balance_service.get_balance(factory(store), uuid.uuid4(), OWNER)
 
 
@@ -108,23 +109,23 @@ async def test_only_the_owner_an_auditor_or_a_service_reads_a_balance() -> None:
     store, (a,) = make_store("7.00")
     for reader in (OWNER, AUDITOR, None):
         assert (await balance_service.get_balance(factory(store), a, reader)).balance == Decimal("7.00")
-    with pytest.raises(errors.AccountNotFound) as raised:
+    with pytest.raises(kernel_errors.AccountNotFound) as raised:
         await balance_service.get_balance(factory(store), a, STRANGER)
     assert str(raised.value) == f"account {a} does not exist"  # word for word what an unknown account gets
 
 
 async def test_a_stranger_cannot_move_the_money_and_learns_nothing() -> None:
     store, (a, b) = make_store("100.00", "0.00")
-    with pytest.raises(errors.AccountNotFound) as raised:
+    with pytest.raises(kernel_errors.AccountNotFound) as raised:
         await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b), STRANGER)
-    assert type(raised.value) is errors.AccountNotFound and str(raised.value) == f"account {a} does not exist"
+    assert type(raised.value) is kernel_errors.AccountNotFound and str(raised.value) == f"account {a} does not exist"
     assert store.accounts[a].balance == Decimal("100.00") and not store.events
 
 
 async def test_a_stranger_cannot_replay_an_owners_idempotency_key() -> None:
     store, (a, b) = make_store("100.00", "0.00")
     await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), OWNER)
-    with pytest.raises(errors.AccountNotFound):
+    with pytest.raises(kernel_errors.AccountNotFound):
         await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, b, key="k"), STRANGER)
 
 
@@ -149,13 +150,13 @@ async def test_conflicts_are_retried_then_surface() -> None:
         nonlocal calls
         calls += 1
         if calls < 3:
-            raise errors.ConcurrencyConflict("deadlock")
+            raise kernel_errors.ConcurrencyConflict("deadlock")
         return "done"
 
     assert await retry_conflicts(flaky) == "done" and calls == 3
 
     async def always() -> str:
-        raise errors.ConcurrencyConflict("deadlock")
+        raise kernel_errors.ConcurrencyConflict("deadlock")
 
-    with pytest.raises(errors.ConcurrencyConflict):
+    with pytest.raises(kernel_errors.ConcurrencyConflict):
         await retry_conflicts(always, attempts=2)
