@@ -2,13 +2,13 @@
 still pending (read from its database at scrape time)."""
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from card_adapter.domain.topup import TopUp
+from kernel import clock
 from kernel.metrics import IDEMPOTENT_REPLAYS, register_loop_gauges
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def watch_pending(uow_factory: Callable[[], "PostgresUnitOfWork"]) -> None:
     async def read() -> Iterable[Metric]:
         async with uow_factory() as uow:
             count, oldest = await uow.pending_topups()
-        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        age = (clock.now() - oldest).total_seconds() if oldest else 0.0
         return [
             GaugeMetricFamily(PENDING, _GAUGES[PENDING], count),
             GaugeMetricFamily(OLDEST_PENDING, _GAUGES[OLDEST_PENDING], max(0.0, age)),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import Enum
 
 from analytics.domain.errors import InvalidPageSize, InvalidTimeRange
-from kernel.errors import InvalidRequest
+from kernel.ids import parse_uuid
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -79,10 +79,7 @@ class HistoryFilter:
         from_us: int | None = None,
         to_us: int | None = None,
     ) -> "HistoryFilter":
-        try:
-            account = uuid.UUID(account_id)
-        except (ValueError, AttributeError, TypeError):
-            raise InvalidRequest(f"account_id must be a UUID, got {account_id!r}") from None
+        account = parse_uuid(account_id, "account_id")
         if any(bound is not None and bound < 0 for bound in (from_us, to_us)):
             raise InvalidTimeRange("from and to must not be before 1970-01-01T00:00:00Z")
         if from_us is not None and to_us is not None and from_us >= to_us:

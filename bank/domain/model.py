@@ -1,31 +1,24 @@
 """Accounts, transfers and deposits, and the rules that move money between them."""
 
-import hashlib
-import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from bank.domain.errors import InsufficientFunds, SameAccount
 from bank.domain.money import format_amount, parse_amount, parse_currency
+from kernel.clock import now
 from kernel.errors import CurrencyMismatch, InvalidRequest
 from kernel.free_text import has_control_characters
+from kernel.idempotency import fingerprint
+from kernel.ids import parse_uuid
 
 MAX_DESCRIPTION = 255
 MAX_KEY = 255
 MAX_BRAND = 32
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def parse_uuid(text: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidRequest(f"{what} must be a UUID, got {text!r}") from None
+Made = TypeVar("Made")
 
 
 def check_text(text: str | None, what: str, max_length: int) -> None:
@@ -36,12 +29,6 @@ def check_text(text: str | None, what: str, max_length: int) -> None:
         raise InvalidRequest(f"{what} is longer than {max_length} characters")
     if has_control_characters(text):
         raise InvalidRequest(f"{what} must not contain control characters (such as NUL or a line break)")
-
-
-def fingerprint(fields: dict[str, str | None]) -> str:
-    """A stable digest of a request, to tell a retry from a different request under one key."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass
@@ -136,15 +123,7 @@ class Transfer:
 
 def new_transfer(request: TransferRequest) -> Transfer:
     """The transfer `request` asks for, with its id and time, before any account is touched."""
-    return Transfer(
-        from_account_id=request.from_account_id,
-        to_account_id=request.to_account_id,
-        amount=request.amount,
-        currency=request.currency,
-        description=request.description,
-        idempotency_key=request.idempotency_key,
-        request_fingerprint=request.fingerprint,
-    )
+    return _record(Transfer, request)
 
 
 def move(transfer: Transfer, sender: Account, recipient: Account) -> None:
@@ -229,16 +208,13 @@ def deposit(account: Account, request: DepositRequest) -> Deposit:
     """Credit `account` for a settled card payment."""
     account.require_currency(request.currency, "deposit")
     account.deposit(request.amount)
-    return Deposit(
-        account_id=account.id,
-        amount=request.amount,
-        currency=request.currency,
-        payment_id=request.payment_id,
-        topup_id=request.topup_id,
-        card_last4=request.card_last4,
-        card_brand=request.card_brand,
-        request_fingerprint=request.fingerprint,
-    )
+    return _record(Deposit, request)
+
+
+def _record(kind: Callable[..., Made], request: TransferRequest | DepositRequest) -> Made:
+    """What `request` made: every field of the request under the same name, its id and time, and the request's
+    fingerprint (a later request under the same key is told from a retry by it, kernel.idempotency)."""
+    return kind(**vars(request), request_fingerprint=request.fingerprint)
 
 
 def open_account(owner_id: uuid.UUID, currency: str) -> Account:

@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from bank.domain.errors import Forbidden, InvalidUsername, WeakPassword
-from bank.domain.model import Account, now
+from bank.domain.model import Account
 from bank.domain.money import parse_currency
+from kernel.clock import now
 from kernel.errors import AccountNotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")

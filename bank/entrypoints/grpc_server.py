@@ -12,7 +12,7 @@ from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
 from bank.domain.errors import Unauthenticated
-from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest, parse_uuid
+from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
 from bank.domain.money import format_amount
 from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
@@ -22,6 +22,7 @@ from kernel import callers, grpc_status
 from kernel.errors import ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
+from kernel.ids import parse_uuid
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from bank.domain import events, model
 from bank.service_layer.retry import retry_conflicts
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
-from kernel import tracing
+from kernel import idempotency, tracing
 from kernel.errors import AccountNotFound, IdempotencyKeyReused
 
 
@@ -21,11 +21,10 @@ async def deposit_money(uow_factory: UnitOfWorkFactory, request: model.DepositRe
 
 async def _deposit_once(uow_factory: UnitOfWorkFactory, request: model.DepositRequest) -> DepositResult:
     async with uow_factory() as uow:
-        await uow.lock_idempotency_key("deposit", request.payment_id)
-        earlier = await uow.find_deposit(request.payment_id)
+        reused = IdempotencyKeyReused("this payment id was deposited with different details")
+        key = request.payment_id
+        earlier = await idempotency.find_earlier(uow, "deposit", key, uow.find_deposit, request.fingerprint, reused)
         if earlier:
-            if earlier.request_fingerprint != request.fingerprint:
-                raise IdempotencyKeyReused("this payment id was deposited with different details")
             return DepositResult(earlier, replayed=True)
         accounts = await uow.lock_accounts([request.account_id])
         if request.account_id not in accounts:

@@ -9,7 +9,7 @@ from bank.domain.errors import RecipientNotFound
 from bank.domain.events import OutboxEvent
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
-from kernel import tracing
+from kernel import idempotency, tracing
 from kernel.errors import AccountNotFound, ConcurrencyConflict, IdempotencyKeyReused
 
 
@@ -55,9 +55,8 @@ async def _transfer_once(writer: TransferWriter, request: model.TransferRequest,
     earlier = attempt.earlier
     if earlier is None and request.idempotency_key:  # taken by a concurrent request while this one waited
         earlier = await writer.find_transfer(request.from_account_id, request.idempotency_key)
-    if earlier:
-        if earlier.request_fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused("this idempotency key was used for a different transfer")
+    reused = IdempotencyKeyReused("this idempotency key was used for a different transfer")
+    if earlier := idempotency.replay(earlier, request.fingerprint, reused):
         return TransferResult(earlier, replayed=True)
     recipient = attempt.accounts.get(request.to_account_id)
     if recipient is None:

@@ -1,16 +1,17 @@
 """A card top-up and its state machine: requested -> charged -> deposited, or declined, failing -> failed, refunded."""
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from card_adapter.domain.card import Card
+from kernel.clock import now
 from kernel.errors import InvalidAmount, InvalidCurrency, InvalidRequest
 from kernel.free_text import has_control_characters
+from kernel.idempotency import SPACED, fingerprint
+from kernel.ids import parse_uuid
 from kernel.money import format_amount, parse_amount, parse_currency
 
 MAX_KEY = 255
@@ -42,10 +43,6 @@ class InvalidTransition(Exception):
     """A bug: the settlement tried to move a top-up along an edge the state machine lacks."""
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class TopUpRequest:
     account_id: uuid.UUID
@@ -58,10 +55,7 @@ class TopUpRequest:
     def parse(
         cls, account_id: str, amount: str, currency: str, card: Card, idempotency_key: str | None = None
     ) -> "TopUpRequest":
-        try:
-            account = uuid.UUID(account_id)
-        except (ValueError, TypeError, AttributeError):
-            raise InvalidRequest(f"account_id must be a UUID, got {account_id!r}") from None
+        account = parse_uuid(account_id, "account_id")
         if idempotency_key and len(idempotency_key) > MAX_KEY:
             raise InvalidRequest(f"idempotency key is longer than {MAX_KEY} characters")
         if idempotency_key and has_control_characters(idempotency_key):
@@ -83,7 +77,7 @@ class TopUpRequest:
             "currency": self.currency,
             "card": [self.card.last4, self.card.brand, self.card.exp_month, self.card.exp_year],
         }
-        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+        return fingerprint(fields, SPACED)  # the separators its stored top-ups' digests were made with
 
 
 @dataclass

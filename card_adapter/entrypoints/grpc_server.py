@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -16,9 +15,10 @@ from card_adapter.entrypoints.grpc_errors import to_grpc_status
 from card_adapter.service_layer import topup_service
 from generated import card_adapter_pb2, card_adapter_pb2_grpc
 from kernel import grpc_status
-from kernel.errors import InvalidRequest, ServiceError
+from kernel.errors import ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
+from kernel.ids import parse_uuid
 from kernel.money import format_amount
 
 log = logging.getLogger("card_adapter")
@@ -57,7 +57,7 @@ class CardAdapterServicer(card_adapter_pb2_grpc.CardAdapterServiceServicer):
     ) -> card_adapter_pb2.GetTopUpResponse:
         async def work() -> card_adapter_pb2.GetTopUpResponse:
             topup = await topup_service.get_topup(
-                self.adapter.uow, _uuid(request.account_id, "account_id"), _uuid(request.topup_id, "topup_id")
+                self.adapter.uow, parse_uuid(request.account_id, "account_id"), parse_uuid(request.topup_id, "topup_id")
             )
             return card_adapter_pb2.GetTopUpResponse(topup=_topup(topup))
 
@@ -72,13 +72,6 @@ def _answer_within(respond_within_s: float, context: Context) -> float:
 
 async def _answer(context: Context, work: Callable[[], Awaitable[R]]) -> R:
     return await grpc_status.answer(context, work, ServiceError, to_grpc_status, log)
-
-
-def _uuid(text: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise InvalidRequest(f"{what} must be a UUID, got {text!r}") from None
 
 
 def _topup(t: TopUp) -> card_adapter_pb2.TopUp:

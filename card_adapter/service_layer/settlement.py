@@ -28,9 +28,10 @@ from card_adapter.domain.outcomes import (
     DepositRejected,
     PaymentOutcomeUnknown,
 )
-from card_adapter.domain.topup import State, TopUp, now
+from card_adapter.domain.topup import State, TopUp
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.ports import Bank, Claims, PaymentGateway, UnitOfWorkFactory
+from kernel.clock import now
 
 log = logging.getLogger("card_adapter.settlement")
 T = TypeVar("T")

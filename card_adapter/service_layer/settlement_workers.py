@@ -9,10 +9,11 @@ from collections.abc import Coroutine
 from datetime import timedelta
 
 from card_adapter.domain.card import Card
-from card_adapter.domain.topup import State, TopUp, now
+from card_adapter.domain.topup import State, TopUp
 from card_adapter.service_layer.backoff import Backoff
 from card_adapter.service_layer.ports import UnitOfWorkFactory
 from card_adapter.service_layer.settlement import Settlement
+from kernel.clock import now
 
 log = logging.getLogger("card_adapter.settlement_workers")
 POLL_S = 0.05

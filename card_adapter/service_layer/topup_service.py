@@ -1,10 +1,12 @@
 """Use cases: accept a top-up request exactly once per idempotency key, and read a top-up."""
 
 import uuid
+from functools import partial
 
 from card_adapter.domain.errors import TopUpNotFound
 from card_adapter.domain.topup import TopUp, TopUpRequest
 from card_adapter.service_layer.ports import Bank, UnitOfWorkFactory
+from kernel import idempotency
 from kernel.errors import IdempotencyKeyReused
 
 
@@ -15,12 +17,11 @@ async def accept_topup(uow_factory: UnitOfWorkFactory, bank: Bank, request: TopU
     # Before anything is recorded: never charge a card for an account that cannot take the money.
     await bank.check_account(request.account_id, request.currency)
     async with uow_factory() as uow:
-        if request.idempotency_key:
-            await uow.lock_idempotency_key(f"topup:{request.account_id}", request.idempotency_key)
-            earlier = await uow.find_topup_by_key(request.account_id, request.idempotency_key)
-            if earlier:
-                if earlier.request_fingerprint != request.fingerprint:
-                    raise IdempotencyKeyReused("this idempotency key was used for a different top-up")
+        if key := request.idempotency_key:
+            reused = IdempotencyKeyReused("this idempotency key was used for a different top-up")
+            find = partial(uow.find_topup_by_key, request.account_id)
+            scope = f"topup:{request.account_id}"
+            if earlier := await idempotency.find_earlier(uow, scope, key, find, request.fingerprint, reused):
                 return earlier, True
         topup = TopUp.new(request)
         await uow.add_topup(topup)

@@ -24,6 +24,7 @@ from analytics.consumer_lag import measure
 from analytics.entrypoints.ingestion_health import INGESTION
 from analytics.skip_malformed import skip_malformed
 from bank.domain import events, model
+from kernel import clock
 from stack import certificates, clickhouse, processes, services
 from stack.config import StackConfig
 from stack.processes import free_port
@@ -44,7 +45,7 @@ def ingestion_stalled(cfg: StackConfig, port: int) -> bool:
 
 
 def transfer_event() -> dict:
-    accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", model.now()) for _ in range(2)]
+    accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", clock.now()) for _ in range(2)]
     request = model.TransferRequest.parse(str(accounts[0].id), str(accounts[1].id), "1.00", "RUB")
     return events.transfer_completed(model.transfer(accounts[0], accounts[1], request)).payload
 

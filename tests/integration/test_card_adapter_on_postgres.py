@@ -16,7 +16,8 @@ from card_adapter.adapters.mock_gateway import MockPaymentGateway
 from card_adapter.adapters.unit_of_work import PostgresUnitOfWork
 from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import CardDeclined, PaymentGatewayTimeout, PaymentOutcomeUnknown
-from card_adapter.domain.topup import State, TopUp, TopUpRequest, now
+from card_adapter.domain.topup import State, TopUp, TopUpRequest
+from kernel.clock import now
 from kernel.errors import ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight
 from stack.config import StackConfig
 

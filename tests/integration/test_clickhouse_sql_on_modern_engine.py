@@ -35,6 +35,7 @@ from confluent_kafka import Producer
 from analytics import schema
 from analytics.config import Settings
 from bank.domain import events, model
+from kernel import clock
 from stack import kafka as kafka_server
 from stack.config import StackConfig
 
@@ -61,7 +62,7 @@ def execute(session: chdb_session.Session, statement: str) -> bool:
 
 
 def transfer_payload() -> dict[str, Any]:
-    accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", model.now()) for _ in range(2)]
+    accounts = [model.Account(uuid.uuid4(), Decimal("10"), "RUB", clock.now()) for _ in range(2)]
     request = model.TransferRequest.parse(str(accounts[0].id), str(accounts[1].id), "1.00", "RUB", "chdb probe")
     return events.transfer_completed(model.transfer(accounts[0], accounts[1], request)).payload
 

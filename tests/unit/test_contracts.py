@@ -12,6 +12,7 @@ import yaml
 from bank.domain import events, model
 from gateway.config import Settings
 from gateway.main import create_app
+from kernel import clock
 from scripts.generate_contracts import generate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def test_served_openapi_is_the_contract() -> None:
 
 
 def _account() -> model.Account:
-    return model.Account(id=uuid.uuid4(), balance=Decimal("100"), currency="RUB", updated_at=model.now())
+    return model.Account(id=uuid.uuid4(), balance=Decimal("100"), currency="RUB", updated_at=clock.now())
 
 
 def test_transfer_event_payload_fits_its_schema() -> None:

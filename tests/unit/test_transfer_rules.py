@@ -6,11 +6,12 @@ from google.rpc import code_pb2
 
 from bank.domain import errors, model
 from bank.entrypoints.grpc_errors import status_code
+from kernel import clock
 from kernel import errors as kernel_errors
 
 
 def account(balance: str, currency: str = "RUB") -> model.Account:
-    return model.Account(id=uuid.uuid4(), balance=Decimal(balance), currency=currency, updated_at=model.now())
+    return model.Account(id=uuid.uuid4(), balance=Decimal(balance), currency=currency, updated_at=clock.now())
 
 
 def request(

@@ -9,6 +9,7 @@ from bank.domain import errors, model
 from bank.domain.users import Caller, Role
 from bank.service_layer import balance_service, deposit_service, transfer_service
 from bank.service_layer.retry import retry_conflicts
+from kernel import clock
 from kernel import errors as kernel_errors
 from tests.unit.fake_unit_of_work import FakeStore, FakeTransfers, FakeUnitOfWork
 
@@ -21,7 +22,7 @@ def make_store(*balances: str) -> tuple[FakeStore, list[uuid.UUID]]:
     """Accounts of OWNER."""
     accounts = [
         model.Account(
-            id=uuid.uuid4(), balance=Decimal(b), currency="RUB", updated_at=model.now(), owner_id=OWNER.subject
+            id=uuid.uuid4(), balance=Decimal(b), currency="RUB", updated_at=clock.now(), owner_id=OWNER.subject
         )
         for b in balances
     ]
@@ -137,7 +138,7 @@ async def test_an_auditor_moves_no_money() -> None:
 
 async def test_anyone_may_receive() -> None:
     store, (a,) = make_store("100.00")
-    someone_else = model.Account(id=uuid.uuid4(), balance=Decimal(0), currency="RUB", updated_at=model.now())
+    someone_else = model.Account(id=uuid.uuid4(), balance=Decimal(0), currency="RUB", updated_at=clock.now())
     store.accounts[someone_else.id] = someone_else
     await transfer_service.transfer_money(FakeTransfers(store), transfer_request(a, someone_else.id), OWNER)
     assert store.accounts[someone_else.id].balance == Decimal("10.00")
