@@ -18,7 +18,7 @@ from prometheus_client import Gauge
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from analytics.consumer_lag import Lag
+from analytics.adapters.consumer_lag import Lag
 from kernel import metrics
 
 log = logging.getLogger("analytics.metrics")

@@ -4,8 +4,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
+from analytics.adapters.consumer_lag import measure
 from analytics.config import Settings as AnalyticsSettings
-from analytics.consumer_lag import measure
 from stack import connect, outbox_connector
 from stack.config import StackConfig
 from stack.kafka import event_of, headers_of

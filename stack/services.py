@@ -184,7 +184,7 @@ def migrate_card_adapter(cfg: StackConfig) -> None:
 
 def migrate_analytics(cfg: StackConfig) -> None:
     """Apply clickhouse/*.sql (idempotent): the analytics store and its Kafka consumer."""
-    _run(cfg, [sys.executable, "-m", "analytics.schema"])
+    _run(cfg, [sys.executable, "-m", "analytics.commands.schema"])
 
 
 def seed_bank(cfg: StackConfig) -> None:

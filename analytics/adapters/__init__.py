@@ -1,1 +1,1 @@
-"""Analytics adapters: the ClickHouse repository of operations."""
+"""Analytics adapters: the ClickHouse repository of operations, the Kafka consumer group's lag."""

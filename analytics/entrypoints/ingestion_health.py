@@ -7,8 +7,8 @@ from collections.abc import Callable
 from grpc_health.v1 import health, health_pb2
 
 from analytics import metrics
+from analytics.adapters.consumer_lag import Lag, StallDetector, measure
 from analytics.config import Settings
-from analytics.consumer_lag import Lag, StallDetector, measure
 
 INGESTION = "wallet.analytics.v1.Ingestion"
 SERVING = health_pb2.HealthCheckResponse.SERVING

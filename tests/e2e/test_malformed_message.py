@@ -18,11 +18,11 @@ from clickhouse_connect.driver.client import Client
 from confluent_kafka import Producer
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from analytics import schema
+from analytics.adapters.consumer_lag import measure
+from analytics.commands import schema
+from analytics.commands.skip_malformed import skip_malformed
 from analytics.config import Settings
-from analytics.consumer_lag import measure
 from analytics.entrypoints.ingestion_health import INGESTION
-from analytics.skip_malformed import skip_malformed
 from bank.domain import events, model
 from kernel import clock
 from stack import certificates, clickhouse, processes, services

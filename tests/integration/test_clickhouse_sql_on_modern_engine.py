@@ -1,11 +1,11 @@
 """clickhouse/*.sql on a modern ClickHouse engine: chdb (ClickHouse in-process), fed by the session's real Kafka broker.
 
-Proven here, on chdb's engine (26.9): every statement analytics.schema renders for that version runs — the database, the
-ReplacingMergeTree, the Kafka table with kafka_handle_error_mode = 'stream', the three views, the dead-letter table and
-view, and the ingestion-lag table and view. chdb's Kafka engine consumes in-process (background streaming to the views),
-so the test then sends a TransferCompleted event and a malformed message to a fresh topic and waits for the transfer's
-debit and credit rows in `operations` (checked column by column) and for the malformed message, with its parse error, in
-`operations_dead_letters`, and for the event's time in `ingestion_lag`.
+Proven here, on chdb's engine (26.9): every statement analytics.commands.schema renders for that version runs — the
+database, the ReplacingMergeTree, the Kafka table with kafka_handle_error_mode = 'stream', the three views, the
+dead-letter table and view, and the ingestion-lag table and view. chdb's Kafka engine consumes in-process (background
+streaming to the views), so the test then sends a TransferCompleted event and a malformed message to a fresh topic and
+waits for the transfer's debit and credit rows in `operations` (checked column by column) and for the malformed message,
+with its parse error, in `operations_dead_letters`, and for the event's time in `ingestion_lag`.
 
 Not proven: chdb is an embedded engine, not `clickhouse-server`: no HTTP/native protocol, so neither
 clickhouse-connect nor the Analytics service talk to it here, and server configuration is not exercised.
@@ -32,7 +32,7 @@ from chdb import session as chdb_session
 from chdb._exceptions import ChdbError
 from confluent_kafka import Producer
 
-from analytics import schema
+from analytics.commands import schema
 from analytics.config import Settings
 from bank.domain import events, model
 from kernel import clock

@@ -2,8 +2,8 @@
 
 from grpc_health.v1 import health, health_pb2
 
+from analytics.adapters.consumer_lag import Lag, StallDetector
 from analytics.config import Settings
-from analytics.consumer_lag import Lag, StallDetector
 from analytics.entrypoints.ingestion_health import INGESTION, IngestionHealth
 
 
@@ -53,7 +53,7 @@ async def test_unmeasurable_lag_is_not_serving() -> None:
 
 
 def test_only_messages_that_would_stop_clickhouse_count_as_malformed() -> None:
-    from analytics.skip_malformed import is_malformed
+    from analytics.commands.skip_malformed import is_malformed
 
     assert is_malformed(b'{"event_id": "broken') and is_malformed(b"[1, 2]") and is_malformed(b'{"a": 1}')
     assert is_malformed(None) and is_malformed(b"")

@@ -5,7 +5,7 @@ import json
 import time
 from typing import Any
 
-from analytics.consumer_lag import occurred_at
+from analytics.adapters.consumer_lag import occurred_at
 from analytics.metrics import PIPELINE_LAG, WINDOW_S, PipelineLag
 
 

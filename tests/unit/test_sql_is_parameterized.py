@@ -44,7 +44,7 @@ ALLOWED = {
     # CREATE ROLE / CREATE DATABASE take no bind parameters; the names and password are the stack's settings.
     ("stack/postgres.py", "_create_app_role"): "role and database DDL from settings",
     # DETACH/ATTACH TABLE name a table, and identifiers cannot be bound; the database name is a setting.
-    ("analytics/skip_malformed.py", "skip_malformed"): "table identifier from settings",
+    ("analytics/commands/skip_malformed.py", "skip_malformed"): "table identifier from settings",
     # Joins constant condition fragments; every value goes through clickhouse-connect's parameters=
     # (test_history_values_are_bound_client_side below).
     ("analytics/adapters/clickhouse_operations.py", "history_sql"): "constant fragments, values bound",

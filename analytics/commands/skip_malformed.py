@@ -1,4 +1,5 @@
-"""Unblocks ClickHouse 18.16's Kafka consumer stopped by a malformed message: `python -m analytics.skip_malformed`.
+"""Unblocks ClickHouse 18.16's Kafka consumer stopped by a malformed message:
+`python -m analytics.commands.skip_malformed`.
 
 For each partition with lag, the message at the consumer group's committed offset is read; if it is
 not a JSON object with an event_type (what stops 18.16), the group's offset is moved past it while
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 import clickhouse_connect
 from confluent_kafka import Consumer, TopicPartition
 
+from analytics.adapters.consumer_lag import measure
 from analytics.config import Settings, get_settings
-from analytics.consumer_lag import measure
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import clickhouse_connect
 
 from analytics.config import Settings, get_settings
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "clickhouse"
+SQL_DIR = Path(__file__).resolve().parents[2] / "clickhouse"
 # kafka_handle_error_mode='stream' (a dead-letter stream instead of a stalled consumer) came in 21.6.
 ERROR_STREAM_SINCE = (21, 6)
 _REQUIRES = re.compile(r"^-- requires: kafka_handle_error_mode$", re.M)
