@@ -4,7 +4,6 @@ docker-compose), starts dockerd if none runs (its data, so every image layer, ca
 the Debian base image and the images, and stops only what it started."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -34,6 +33,8 @@ TEST_SCALE = ("bank=1", "card_adapter=1", "analytics=1", "gateway=1")
 # Jobs that run once and exit 0 when the stack is in place.
 JOBS = ("kafka-topics", "migrate", "analytics-schema", "register-connector")
 READY_TIMEOUT_S = 600.0
+# The dockerd this process started, if any: stop_engine() stops only that one.
+_started: list[subprocess.Popen[bytes]] = []
 # The e2e suite against the compose stack, and the integration tests run with testcontainers.
 E2E = ["tests/e2e", "-m", "not native"]
 CONTAINER_TESTS = ["tests/integration/test_bank_on_postgres.py", "tests/integration/test_analytics_on_clickhouse.py"]
@@ -48,10 +49,10 @@ def ensure_engine() -> bool:
         return False
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     with ENGINE_LOG.open("ab") as log:
-        subprocess.Popen(
+        _started.append(subprocess.Popen(
             ["dockerd", "--data-root", str(DATA_ROOT), "-p", str(PIDFILE)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+        ))  # fmt: skip
     processes.wait_until(engine_running, 60, f"dockerd to answer (its log: {ENGINE_LOG})")
     return True
 
@@ -61,16 +62,15 @@ def engine_running() -> bool:
 
 
 def stop_engine() -> None:
-    """Stop the dockerd that ensure_engine() started (by its pid file), waiting until it has exited."""
-    try:
-        pid = int(PIDFILE.read_text())
-    except (FileNotFoundError, ValueError):
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    processes.wait_until(lambda: not Path(f"/proc/{pid}").exists(), 60, "dockerd to stop")
+    """Stop the dockerd that ensure_engine() started, waiting until it has exited (its containerd with it)."""
+    for engine in _started:
+        engine.terminate()
+        try:
+            engine.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            engine.kill()
+            engine.wait()
+    _started.clear()
 
 
 def prepare() -> None:
