@@ -5,11 +5,16 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from pydantic import SecretStr
-from sqlalchemy import func, select, text
+from sqlalchemy import DateTime, Numeric, func, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from kernel.errors import ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight, ServiceError
+
+# The column types of every service's tables and migrations: money exact to the cent (kernel.money.MAX_AMOUNT fits),
+# time with its zone.
+MONEY = Numeric(18, 2)
+TIMESTAMP = DateTime(timezone=True)
 
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"

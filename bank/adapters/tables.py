@@ -5,12 +5,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Numeric, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Table, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-MONEY = Numeric(18, 2)
+from kernel.postgres import MONEY, TIMESTAMP
 
 
 class BankTable(SQLModel, registry=registry()):
@@ -18,7 +18,7 @@ class BankTable(SQLModel, registry=registry()):
 
 
 def _timestamp() -> Any:
-    return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(sa_column=Column(TIMESTAMP, nullable=False))
 
 
 class UserRow(BankTable, table=True):

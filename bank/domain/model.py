@@ -142,7 +142,9 @@ def transfer(sender: Account, recipient: Account, request: TransferRequest) -> T
 
 
 @dataclass(frozen=True)
-class DepositRequest:
+class CardPayment:
+    """A settled card payment to credit to an account: what a deposit request asks and its deposit records."""
+
     account_id: uuid.UUID
     amount: Decimal
     currency: str
@@ -151,6 +153,9 @@ class DepositRequest:
     card_last4: str
     card_brand: str
 
+
+@dataclass(frozen=True)
+class DepositRequest(CardPayment):
     @classmethod
     def parse(
         cls,
@@ -190,15 +195,8 @@ class DepositRequest:
         )
 
 
-@dataclass
-class Deposit:
-    account_id: uuid.UUID
-    amount: Decimal
-    currency: str
-    payment_id: str
-    topup_id: str
-    card_last4: str
-    card_brand: str
+@dataclass(frozen=True)
+class Deposit(CardPayment):
     request_fingerprint: str
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     created_at: datetime = field(default_factory=now)

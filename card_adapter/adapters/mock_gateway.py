@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, Numeric, String, Table, func, select, update
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from card_adapter.domain.card import Card
 from card_adapter.domain.outcomes import CardDeclined, Charge, PaymentGatewayTimeout, PaymentOutcomeUnknown
+from kernel.postgres import MONEY, TIMESTAMP
 
 SUCCEEDS = "4242424242424242"
 DECLINED = "4000000000000002"
@@ -38,20 +39,20 @@ charges = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("idempotency_id", String(255), nullable=False, unique=True),
-    Column("amount", Numeric(18, 2), nullable=False),
+    Column("amount", MONEY, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("card_last4", String(4), nullable=False),
     Column("card_brand", String(32), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", TIMESTAMP, nullable=False, server_default=func.now()),
 )
 refunds = Table(
     "refunds",
     metadata,
     Column("id", String(40), primary_key=True),
     Column("charge_id", String(40), ForeignKey(charges.c.id), nullable=False, unique=True),
-    Column("amount", Numeric(18, 2), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("amount", MONEY, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False, server_default=func.now()),
 )
 
 

@@ -6,13 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Numeric, Table, column
+from sqlalchemy import CheckConstraint, Column, Index, Table, column
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from card_adapter.domain.topup import FINAL
+from kernel.postgres import MONEY, TIMESTAMP
 
-MONEY = Numeric(18, 2)
 # The final states, in one order, for SQL (the partial index below and the queries that use it).
 FINAL_STATES = sorted(state.value for state in FINAL)
 
@@ -22,7 +22,7 @@ class CardAdapterTable(SQLModel, registry=registry()):
 
 
 def _timestamp(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+    return Field(default=None, sa_column=Column(TIMESTAMP, nullable=nullable))
 
 
 class TopUpRow(CardAdapterTable, table=True):

@@ -8,13 +8,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from kernel.postgres import MONEY, TIMESTAMP
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-MONEY = sa.Numeric(18, 2)
-TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -7,6 +7,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from kernel.postgres import TIMESTAMP
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -19,7 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "debezium_heartbeat",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("beat_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("beat_at", TIMESTAMP, nullable=False),
     )
     # Inserts and updates only: outbox rows are cleaned up later by DELETE, which must not reach Kafka.
     op.execute(

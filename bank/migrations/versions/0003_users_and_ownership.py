@@ -7,6 +7,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from kernel.postgres import TIMESTAMP
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -20,7 +22,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(255), nullable=False, unique=True),
         sa.Column("password_hash", sa.String(255), nullable=True),
         sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.CheckConstraint("role IN ('customer', 'auditor')", name="users_role_known"),
     )
     # Existing accounts keep no owner: nobody can move their money until an operator assigns one.

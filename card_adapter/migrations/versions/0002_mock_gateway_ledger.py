@@ -7,14 +7,15 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from kernel.postgres import MONEY, TIMESTAMP
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
 SCHEMA = "mock_gateway"
-MONEY = sa.Numeric(18, 2)
-CREATED_AT = sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+CREATED_AT = sa.Column("created_at", TIMESTAMP, nullable=False, server_default=sa.func.now())
 
 
 def upgrade() -> None:
