@@ -1,8 +1,4 @@
-"""Accounts, transfers, deposits and the outbox.
-
-Revision ID: 0001
-Revises:
-"""
+"""Accounts, transfers, deposits and the outbox."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +8,6 @@ from kernel.postgres import MONEY, TIMESTAMP
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
-"""Debezium's heartbeat table and the publication it reads (the outbox and the heartbeat only).
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""Debezium's heartbeat table and the publication it reads (the outbox and the heartbeat only)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -11,8 +7,6 @@ from kernel.postgres import TIMESTAMP
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

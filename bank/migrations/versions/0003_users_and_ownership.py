@@ -1,8 +1,4 @@
-"""Users (credentials and role) and the owner of each account.
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""Users (credentials and role) and the owner of each account."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -11,8 +7,6 @@ from kernel.postgres import TIMESTAMP
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

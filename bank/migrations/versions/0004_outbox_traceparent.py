@@ -1,16 +1,10 @@
-"""The outbox keeps the W3C traceparent of the request that made each event (Debezium sends it as a header).
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""The outbox keeps the W3C traceparent of the request that made each event (Debezium sends it as a header)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

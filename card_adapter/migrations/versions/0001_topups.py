@@ -1,8 +1,4 @@
-"""Top-ups: the adapter's durable record of each top-up's state.
-
-Revision ID: 0001
-Revises:
-"""
+"""Top-ups: the adapter's durable record of each top-up's state."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +8,6 @@ from kernel.postgres import MONEY, TIMESTAMP
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
-"""The mock payment gateway's ledger, in its own schema: the "external" side of a charge.
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""The mock payment gateway's ledger, in its own schema: the "external" side of a charge."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -11,8 +7,6 @@ from kernel.postgres import MONEY, TIMESTAMP
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 SCHEMA = "mock_gateway"
 CREATED_AT = sa.Column("created_at", TIMESTAMP, nullable=False, server_default=sa.func.now())
