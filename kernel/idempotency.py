@@ -18,6 +18,7 @@ class Fingerprinted(Protocol):
 
 
 Made = TypeVar("Made", bound=Fingerprinted)
+MAX_KEY = 255  # the length of the key columns
 COMPACT = (",", ":")
 SPACED = (", ", ": ")  # json.dumps' own default
 

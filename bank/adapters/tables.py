@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from bank.domain.model import MAX_DESCRIPTION
+from kernel.idempotency import MAX_KEY
 from kernel.postgres import MONEY, TIMESTAMP
 
 
@@ -58,9 +60,9 @@ class TransferRow(BankTable, table=True):
     to_account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
     amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     currency: str = Field(max_length=3)
-    description: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     status: str = Field(max_length=16)
-    idempotency_key: str | None = Field(default=None, max_length=255)
+    idempotency_key: str | None = Field(default=None, max_length=MAX_KEY)
     request_fingerprint: str = Field(max_length=64)
     created_at: datetime = _timestamp()
 
@@ -73,8 +75,8 @@ class DepositRow(BankTable, table=True):
     account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
     amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     currency: str = Field(max_length=3)
-    payment_id: str = Field(max_length=255, unique=True)
-    topup_id: str = Field(max_length=255)
+    payment_id: str = Field(max_length=MAX_KEY, unique=True)
+    topup_id: str = Field(max_length=MAX_KEY)
     card_last4: str = Field(max_length=4)
     card_brand: str = Field(max_length=32)
     request_fingerprint: str = Field(max_length=64)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bank.domain.model import Deposit, Transfer
-from bank.domain.money import format_amount
+from kernel.money import format_amount
 
 
 @dataclass(frozen=True)

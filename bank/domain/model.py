@@ -8,27 +8,16 @@ from decimal import Decimal
 from typing import TypeVar
 
 from bank.domain.errors import InsufficientFunds, SameAccount
-from bank.domain.money import format_amount, parse_amount, parse_currency
 from kernel.clock import now
 from kernel.errors import CurrencyMismatch, InvalidRequest
-from kernel.free_text import has_control_characters
-from kernel.idempotency import fingerprint
+from kernel.free_text import check_text
+from kernel.idempotency import MAX_KEY, fingerprint
 from kernel.ids import parse_uuid
+from kernel.money import format_amount, parse_amount, parse_currency
 
 MAX_DESCRIPTION = 255
-MAX_KEY = 255
 MAX_BRAND = 32
 Made = TypeVar("Made")
-
-
-def check_text(text: str | None, what: str, max_length: int) -> None:
-    """Text the store can keep: not too long, and no control characters (PostgreSQL refuses NUL)."""
-    if not text:
-        return
-    if len(text) > max_length:
-        raise InvalidRequest(f"{what} is longer than {max_length} characters")
-    if has_control_characters(text):
-        raise InvalidRequest(f"{what} must not contain control characters (such as NUL or a line break)")
 
 
 @dataclass

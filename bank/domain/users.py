@@ -8,9 +8,9 @@ from enum import StrEnum
 
 from bank.domain.errors import Forbidden, InvalidUsername, WeakPassword
 from bank.domain.model import Account
-from bank.domain.money import parse_currency
 from kernel.clock import now
 from kernel.errors import AccountNotFound
+from kernel.money import parse_currency
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 MIN_PASSWORD, MAX_PASSWORD = 10, 128

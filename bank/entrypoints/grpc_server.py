@@ -13,7 +13,6 @@ from bank.bootstrap import Bank, bootstrap
 from bank.config import Settings, get_settings
 from bank.domain.errors import Unauthenticated
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
-from bank.domain.money import format_amount
 from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
@@ -23,6 +22,7 @@ from kernel.errors import ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
 from kernel.ids import parse_uuid
+from kernel.money import format_amount
 
 log = logging.getLogger("bank")
 SERVICE_NAME = "wallet.bank.v1.BankService"

@@ -5,9 +5,9 @@ from typing import Protocol
 
 from bank.domain import model
 from bank.domain.errors import InvalidCredentials, UsernameTaken, UserNotFound
-from bank.domain.money import parse_currency
 from bank.domain.users import USERNAME, Caller, Registration, Role, User
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
+from kernel.money import parse_currency
 
 
 class PasswordHasher(Protocol):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from card_adapter.domain.topup import FINAL
+from kernel.idempotency import MAX_KEY
 from kernel.postgres import MONEY, TIMESTAMP
 
 # The final states, in one order, for SQL (the partial index below and the queries that use it).
@@ -41,7 +42,7 @@ class TopUpRow(CardAdapterTable, table=True):
     currency: str = Field(max_length=3)
     card_last4: str = Field(max_length=4)
     card_brand: str = Field(max_length=32)
-    idempotency_key: str | None = Field(default=None, max_length=255)
+    idempotency_key: str | None = Field(default=None, max_length=MAX_KEY)
     request_fingerprint: str = Field(max_length=64)
     state: str = Field(max_length=16)
     reason: str | None = Field(default=None, max_length=64)

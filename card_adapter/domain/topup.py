@@ -8,13 +8,10 @@ from enum import StrEnum
 
 from card_adapter.domain.card import Card
 from kernel.clock import now
-from kernel.errors import InvalidAmount, InvalidCurrency, InvalidRequest
-from kernel.free_text import has_control_characters
-from kernel.idempotency import SPACED, fingerprint
+from kernel.free_text import check_text
+from kernel.idempotency import MAX_KEY, SPACED, fingerprint
 from kernel.ids import parse_uuid
 from kernel.money import format_amount, parse_amount, parse_currency
-
-MAX_KEY = 255
 
 
 class State(StrEnum):
@@ -56,14 +53,11 @@ class TopUpRequest:
         cls, account_id: str, amount: str, currency: str, card: Card, idempotency_key: str | None = None
     ) -> "TopUpRequest":
         account = parse_uuid(account_id, "account_id")
-        if idempotency_key and len(idempotency_key) > MAX_KEY:
-            raise InvalidRequest(f"idempotency key is longer than {MAX_KEY} characters")
-        if idempotency_key and has_control_characters(idempotency_key):
-            raise InvalidRequest("idempotency key must not contain control characters (such as NUL)")
+        check_text(idempotency_key, "idempotency key", MAX_KEY)
         return cls(
             account_id=account,
-            amount=parse_amount(amount, InvalidAmount),
-            currency=parse_currency(currency, InvalidCurrency),
+            amount=parse_amount(amount),
+            currency=parse_currency(currency),
             card=card,
             idempotency_key=idempotency_key or None,
         )

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from bank.domain.money import format_amount, parse_amount, parse_currency
 from kernel.errors import InvalidAmount, InvalidCurrency
+from kernel.money import format_amount, parse_amount, parse_currency
 
 
 @pytest.mark.parametrize(
