@@ -15,6 +15,13 @@ from kernel.grpc_calls import ServerCalls
 from kernel.settings import ServiceSettings
 
 GRACE_S = 5
+# Clients ping every 30 s on an idle connection (kernel.grpc_channels, keepalive_time_ms): allowed, also without calls.
+# With gRPC's defaults (a ping at most every 5 minutes, 2 strikes) a server answered GOAWAY too_many_pings and its
+# clients reconnected every few minutes.
+SERVER_OPTIONS = [
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 20_000),
+]
 
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -33,7 +40,7 @@ def run(serve: Callable[[S], Coroutine[Any, Any, None]], settings: S) -> None:
 def new_server() -> grpc.aio.Server:
     """A service's gRPC server: every call counted, timed and logged in its request id's context (kernel.grpc_calls);
     OpenTelemetry's interceptor, outermost, puts each in its trace (kernel.tracing)."""
-    return grpc.aio.server(interceptors=[ServerCalls()])
+    return grpc.aio.server(interceptors=[ServerCalls()], options=SERVER_OPTIONS)
 
 
 async def serve_until_signalled(

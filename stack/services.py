@@ -52,6 +52,8 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
         "ANALYTICS_CLICKHOUSE_HTTP_PORT": str(cfg.clickhouse_http_port),
         "ANALYTICS_KAFKA_BROKERS": cfg.kafka_bootstrap,
         "ANALYTICS_TOPIC": cfg.topic,
+        # gRPC's C core writes its own lines to stderr, outside the JSON logs (kernel/logs.py): only its errors.
+        "GRPC_VERBOSITY": "ERROR",
         **secrets.service_env(cfg),
         **_tls_env(cfg),
     }

@@ -92,6 +92,7 @@ async def test_malformed_message_is_detected(pipeline: StackConfig, clickhouse_c
                 pipeline,
                 "analytics",
                 port=str(free_port()),
+                metrics_port=str(free_port()),  # not analytics-1's
                 consumer_group=settings.consumer_group,
                 topic=settings.topic,
                 clickhouse_database=probe,
