@@ -158,6 +158,59 @@ class OperationsPage(BaseModel):
     )
 
 
+Period = Literal["day", "week", "month"]
+_FROM = "Operations at or after this RFC 3339 time with an offset, e.g. 2026-03-01T00:00:00Z (inclusive)"
+_TO = "Operations before this RFC 3339 time with an offset (exclusive)"
+
+
+class SummaryQuery(BaseModel):
+    """The query string of GET /accounts/{accountId}/analytics/summary."""
+
+    period: Period = Field(
+        description="Calendar periods, UTC: day, week (ISO, from Monday) or month; the range may touch at most 366"
+    )
+    start: AwareDatetime = Field(alias="from", description=_FROM)
+    end: AwareDatetime = Field(alias="to", description=_TO)
+
+
+class PeriodSummary(BaseModel):
+    period_start: str = Field(examples=["2026-03-02"], description="The period's first day (UTC)")
+    period_end: str = Field(examples=["2026-03-09"], description="The day after its last day (exclusive)")
+    currency: str
+    total_in: str = Field(examples=["250.00"], description="Credits within the range, decimal string")
+    total_out: str = Field(examples=["100.50"], description="Debits within the range, decimal string")
+    count: int = Field(description="Operations: count_in + count_out")
+    count_in: int
+    count_out: int
+    largest_operation: Operation = Field(description="By amount; of equal ones the latest")
+
+
+class AccountSummary(BaseModel):
+    periods: list[PeriodSummary] = Field(
+        description="Oldest first, one per period and currency; periods without operations are left out"
+    )
+
+
+class CounterpartiesQuery(BaseModel):
+    """The query string of GET /accounts/{accountId}/analytics/counterparties."""
+
+    start: AwareDatetime = Field(alias="from", description=_FROM)
+    end: AwareDatetime = Field(alias="to", description=f"{_TO}; at most 366 days after from")
+    limit: int = Field(default=5, ge=1, le=50, description="How many counterparties")
+
+
+class Counterparty(BaseModel):
+    account_id: UUID = Field(description="The other account of the transfers")
+    currency: str
+    total_in: str = Field(examples=["250.00"], description="What it sent this account, decimal string")
+    total_out: str = Field(examples=["100.50"], description="What this account sent it, decimal string")
+    count: int = Field(description="Transfers between the two accounts")
+
+
+class Counterparties(BaseModel):
+    items: list[Counterparty] = Field(description="By total_in + total_out, largest first")
+
+
 Currency = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["RUB"])
 
 

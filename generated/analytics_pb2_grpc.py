@@ -44,6 +44,16 @@ class AnalyticsServiceStub:
                 request_serializer=analytics__pb2.GetOperationsRequest.SerializeToString,
                 response_deserializer=analytics__pb2.GetOperationsResponse.FromString,
                 _registered_method=True)
+        self.GetAccountSummary = channel.unary_unary(
+                '/wallet.analytics.v1.AnalyticsService/GetAccountSummary',
+                request_serializer=analytics__pb2.GetAccountSummaryRequest.SerializeToString,
+                response_deserializer=analytics__pb2.GetAccountSummaryResponse.FromString,
+                _registered_method=True)
+        self.GetTopCounterparties = channel.unary_unary(
+                '/wallet.analytics.v1.AnalyticsService/GetTopCounterparties',
+                request_serializer=analytics__pb2.GetTopCounterpartiesRequest.SerializeToString,
+                response_deserializer=analytics__pb2.GetTopCounterpartiesResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -63,6 +73,24 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAccountSummary(self, request, context):
+        """Per calendar period (UTC day, ISO week from Monday, month) that has operations in [from_time, to_time): totals
+        in and out, counts and the largest operation, each event counted once however often it was delivered.
+        from_time and to_time are required, from_time < to_time, and the range may touch at most 366 periods
+        (INVALID_TIME_RANGE); period must be set (INVALID_REQUEST).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTopCounterparties(self, request, context):
+        """The accounts this one exchanged the most money with (in + out) over [from_time, to_time): transfers only.
+        from_time and to_time are required, from_time < to_time, at most 366 days apart (INVALID_TIME_RANGE).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -70,6 +98,16 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.GetOperations,
                     request_deserializer=analytics__pb2.GetOperationsRequest.FromString,
                     response_serializer=analytics__pb2.GetOperationsResponse.SerializeToString,
+            ),
+            'GetAccountSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccountSummary,
+                    request_deserializer=analytics__pb2.GetAccountSummaryRequest.FromString,
+                    response_serializer=analytics__pb2.GetAccountSummaryResponse.SerializeToString,
+            ),
+            'GetTopCounterparties': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTopCounterparties,
+                    request_deserializer=analytics__pb2.GetTopCounterpartiesRequest.FromString,
+                    response_serializer=analytics__pb2.GetTopCounterpartiesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -104,6 +142,60 @@ class AnalyticsService:
             '/wallet.analytics.v1.AnalyticsService/GetOperations',
             analytics__pb2.GetOperationsRequest.SerializeToString,
             analytics__pb2.GetOperationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccountSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.analytics.v1.AnalyticsService/GetAccountSummary',
+            analytics__pb2.GetAccountSummaryRequest.SerializeToString,
+            analytics__pb2.GetAccountSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTopCounterparties(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.analytics.v1.AnalyticsService/GetTopCounterparties',
+            analytics__pb2.GetTopCounterpartiesRequest.SerializeToString,
+            analytics__pb2.GetTopCounterpartiesResponse.FromString,
             options,
             channel_credentials,
             insecure,

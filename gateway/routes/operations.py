@@ -1,13 +1,13 @@
 """GET /accounts/{accountId}/operations."""
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from gateway import schemas
+from gateway.account_reads import for_reader
 from gateway.deps import AccountId, AnalyticsDep, BankDep
-from gateway.problem_details import ProblemError, problem_responses
+from gateway.problem_details import problem_responses
 from gateway.security import User
 
 router = APIRouter(tags=["operations"])
@@ -28,14 +28,4 @@ async def list_operations(
     analytics: AnalyticsDep,
 ) -> schemas.OperationsPage:
     """Transfers and top-ups of the account, newest first, one page at a time: follow `next_cursor` until it is null. Pages are keyset-based, so operations made meanwhile neither shift nor repeat the pages still to come (they appear at the top of a new walk). An operation shows here once the event pipeline has delivered it, usually within seconds."""  # noqa: E501
-    # ClickHouse knows operations, not accounts or owners: the Bank says whether the user may read the account
-    # (404 otherwise, as for one that does not exist), in parallel; no page is shown without its yes.
-    account, page = await asyncio.gather(
-        bank.balance(user, str(account_id)), analytics.operations(str(account_id), query), return_exceptions=True
-    )
-    if isinstance(account, ProblemError) and account.status == 404:
-        raise account
-    for outcome in (page, account):
-        if isinstance(outcome, BaseException):
-            raise outcome
-    return page  # type: ignore[return-value]
+    return await for_reader(bank, user, str(account_id), analytics.operations(str(account_id), query))

@@ -1,9 +1,17 @@
 """An in-memory operations store for the Analytics use cases, with the same promises as ClickHouse's."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from analytics.domain.account_summary import (
+    Counterparty,
+    CounterpartyQuery,
+    PeriodSummary,
+    SummaryQuery,
+    day_of,
+    period_start,
+)
 from analytics.domain.errors import StoreUnavailable
 from analytics.domain.history import Direction, HistoryFilter, Operation, OperationType, Position
 
@@ -57,3 +65,50 @@ def _matches(o: Operation, f: HistoryFilter, after: Position | None) -> bool:
         and (f.to_us is None or o.occurred_at_us < f.to_us)
         and (after is None or (o.occurred_at_us, o.event_id) < (after.occurred_at_us, after.event_id))
     )
+
+
+class FakeAnalytics(FakeOperations):
+    """FakeOperations that also aggregates, in plain Python over each event once: a second formulation of the
+    ClickHouse queries (analytics/adapters/account_analytics_sql.py)."""
+
+    def _events(self, account_id: uuid.UUID, from_us: int, to_us: int) -> list[Operation]:
+        if self.down:
+            raise StoreUnavailable("the analytics store is unavailable")
+        unique = {o.event_id: o for a, o in self.rows if a == account_id and from_us <= o.occurred_at_us < to_us}
+        return sorted(unique.values(), key=lambda o: (o.occurred_at_us, o.event_id))
+
+    async def period_summaries(self, query: SummaryQuery) -> list[PeriodSummary]:
+        groups: dict[tuple[date, str], list[Operation]] = {}
+        for o in self._events(query.account_id, query.from_us, query.to_us):
+            groups.setdefault((period_start(day_of(o.occurred_at_us), query.period), o.currency), []).append(o)
+        return [
+            PeriodSummary(
+                start=start,
+                period=query.period,
+                currency=currency,
+                total_in=sum((o.amount for o in ops if o.direction is Direction.CREDIT), Decimal("0.00")),
+                total_out=sum((o.amount for o in ops if o.direction is Direction.DEBIT), Decimal("0.00")),
+                count_in=sum(o.direction is Direction.CREDIT for o in ops),
+                count_out=sum(o.direction is Direction.DEBIT for o in ops),
+                largest=max(ops, key=lambda o: (o.amount, o.occurred_at_us, o.event_id)),
+            )
+            for (start, currency), ops in sorted(groups.items())
+        ]
+
+    async def counterparties(self, query: CounterpartyQuery) -> list[Counterparty]:
+        groups: dict[tuple[str, str], list[Operation]] = {}
+        for o in self._events(query.account_id, query.from_us, query.to_us):
+            if o.type is OperationType.TRANSFER and o.counterparty_id:
+                groups.setdefault((o.counterparty_id, o.currency), []).append(o)
+        found = [
+            Counterparty(
+                account,
+                currency,
+                sum((o.amount for o in ops if o.direction is Direction.CREDIT), Decimal("0.00")),
+                sum((o.amount for o in ops if o.direction is Direction.DEBIT), Decimal("0.00")),
+                len(ops),
+            )
+            for (account, currency), ops in groups.items()
+        ]
+        found.sort(key=lambda c: (-c.total, c.account_id, c.currency))
+        return found[: query.limit]
