@@ -5,21 +5,15 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kernel.settings import ServiceSettings, secret
+from kernel.settings import DatabaseServiceSettings, secret
 
 
-class Settings(ServiceSettings):
+class Settings(DatabaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BANK_")
 
     database_url: SecretStr = secret("postgresql+asyncpg://wallet:wallet@127.0.0.1:5433/wallet", "holds the password")
     host: str = "127.0.0.1"
     port: int = 50051
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
-    db_connect_timeout_s: float = 3.0
-    # How long a request waits for another request holding the same idempotency key.
-    idempotency_wait_ms: int = 5000
-    statement_timeout_ms: int = 10000
     # Group commit (bank.adapters.transfer_batches): transfers in flight at once, each lane batching what waits for it.
     transfer_lanes: int = Field(default=4, ge=1)
     # Outbox rows are kept this long (audit, replay) and then deleted; 0 keeps them forever.

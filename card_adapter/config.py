@@ -5,10 +5,10 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kernel.settings import ServiceSettings, secret
+from kernel.settings import DatabaseServiceSettings, secret
 
 
-class Settings(ServiceSettings):
+class Settings(DatabaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARD_ADAPTER_")
 
     database_url: SecretStr = secret(
@@ -19,12 +19,7 @@ class Settings(ServiceSettings):
     bank_target: str = "127.0.0.1:50051"
     # Deadline of one call to the Bank.
     bank_timeout_s: float = 3.0
-    db_pool_size: int = 10
     db_max_overflow: int = 20
-    db_connect_timeout_s: float = 3.0
-    statement_timeout_ms: int = 10000
-    # How long a request waits for another request holding the same idempotency key.
-    idempotency_wait_ms: int = 5000
     # A top-up not settled by then is answered as pending; keep it below the gateway's gRPC deadline (5 s).
     respond_within_s: float = 2.5
     # Retries of the deposit (and of gateway look-ups and refunds): exponential backoff with full jitter.

@@ -2,14 +2,14 @@
 
 from enum import Enum
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
-from pydantic import SecretStr
 from sqlalchemy import DateTime, Numeric, func, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from kernel.errors import ConcurrencyConflict, DatabaseUnavailable, IdempotencyKeyInFlight, ServiceError
+from kernel.settings import DatabaseServiceSettings
 
 # The column types of every service's tables and migrations: money exact to the cent (kernel.money.MAX_AMOUNT fits),
 # time with its zone.
@@ -28,17 +28,7 @@ class Failure(Enum):
     UNAVAILABLE = "unavailable"  # no database, broken connection or statement timeout
 
 
-class DatabaseSettings(Protocol):
-    """The database fields every service's settings carry."""
-
-    database_url: SecretStr
-    db_pool_size: int
-    db_max_overflow: int
-    db_connect_timeout_s: float
-    statement_timeout_ms: int
-
-
-def create_engine(settings: DatabaseSettings, application_name: str) -> AsyncEngine:
+def create_engine(settings: DatabaseServiceSettings, application_name: str) -> AsyncEngine:
     return create_async_engine(
         settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,

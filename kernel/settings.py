@@ -114,5 +114,18 @@ class ServiceSettings(BaseSettings):
         return True
 
 
+class DatabaseServiceSettings(ServiceSettings):
+    """A service with a PostgreSQL database of its own (kernel.postgres); it gives `database_url` its development
+    default with `secret()`."""
+
+    database_url: SecretStr
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_connect_timeout_s: float = 3.0
+    statement_timeout_ms: int = 10000
+    # How long a request waits for another request holding the same idempotency key.
+    idempotency_wait_ms: int = 5000
+
+
 def _same_secret(value: SecretStr | None, default: SecretStr) -> bool:
     return value is None or value.get_secret_value() == default.get_secret_value()
