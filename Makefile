@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # package:minimum line coverage enforced by `make test`
 COVERAGE_FLOORS := bank:80 card_adapter:80 analytics:90
 
-.PHONY: up down status restart chaos install gen test bench loadtest lint clean compose-up compose-down compose-test
+.PHONY: up down status restart chaos install gen test bench reconcile loadtest lint clean compose-up compose-down compose-test
 
 up: install
 	$(RUN) python -m stack up
@@ -42,6 +42,12 @@ test: install
 
 bench: install
 	$(RUN) python -m loadtests.bench
+
+# PostgreSQL vs ClickHouse per account and day, once, on the running stack (the Bank does it every minute);
+# RECONCILE_ARGS="--repair --hours 168" delivers the missing events again, a week back
+RECONCILE_ARGS ?= --repair
+reconcile: install
+	$(RUN) python -m stack reconcile $(RECONCILE_ARGS)
 
 # A private stack with 2 replicas of each service under a steady transfer load: kill -9, rolling restarts,
 # PostgreSQL restarted, Connect and ClickHouse crashed; prints a table (errors, recovery, invariants)

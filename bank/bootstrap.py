@@ -1,12 +1,14 @@
 """Wires the Bank: settings -> engine -> unit-of-work factory; the transfer statement's pool behind its group commit;
-the password hasher."""
+the password hasher; the two sides of the reconciliation."""
 
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bank.adapters.clickhouse_operations import ClickHouseOperations
 from bank.adapters.database import create_engine
 from bank.adapters.passwords import Argon2Passwords
+from bank.adapters.reconciliation_ledger import PostgresLedger
 from bank.adapters.transfer_batches import TransferBatches
 from bank.adapters.transfer_statement import PostgresTransfers
 from bank.adapters.unit_of_work import PostgresUnitOfWork
@@ -34,3 +36,7 @@ def bootstrap(settings: Settings) -> Bank:
         settings=settings,
         transfers=TransferBatches(PostgresTransfers(settings), settings.transfer_lanes),
     )
+
+
+def reconciliation_sides(settings: Settings, engine: AsyncEngine) -> tuple[PostgresLedger, ClickHouseOperations]:
+    return PostgresLedger(engine), ClickHouseOperations(settings)

@@ -19,6 +19,18 @@ class Settings(DatabaseServiceSettings):
     # Outbox rows are kept this long (audit, replay) and then deleted; 0 keeps them forever.
     outbox_retention_hours: int = 168
     outbox_purge_interval_s: int = 3600
+    # Reconciliation with the analytics store (bank.reconciliation): ClickHouse as the Bank reads it (read only).
+    clickhouse_host: str = "127.0.0.1"
+    clickhouse_http_port: int = 8123
+    clickhouse_user: str = "default"
+    clickhouse_password: SecretStr = secret("")
+    clickhouse_database: str = "wallet"
+    # Every this many seconds (0: never) the days back to reconcile_lookback_hours are compared, up to
+    # reconcile_settle_s ago: younger events may still be on their way through the pipeline.
+    reconcile_interval_s: int = Field(default=60, ge=0)
+    reconcile_lookback_hours: int = Field(default=48, ge=1)
+    reconcile_settle_s: int = Field(default=300, ge=0)
+    reconcile_query_timeout_s: int = Field(default=30, ge=1)
 
 
 @lru_cache

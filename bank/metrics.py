@@ -1,10 +1,11 @@
 """The Bank's business and pipeline metrics: transfers and deposits by outcome, money moved, outbox rows committed,
 and the WAL its replication slots hold back (read at scrape time)."""
 
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +32,20 @@ OUTBOX_ROWS = Counter(
     "wallet_outbox_rows_written",
     "Outbox rows committed, by event type (each becomes a message on the operations topic)",
     ["type"],
+)
+RECONCILIATION_MISMATCHES = Gauge(
+    "wallet_reconciliation_mismatched_days",
+    "Account-days whose operation count or sum differ between PostgreSQL and ClickHouse at the last reconciliation "
+    "(NaN: it could not run)",
+)
+RECONCILIATION_MISSING = Gauge(
+    "wallet_reconciliation_missing_events", "Operations PostgreSQL committed that ClickHouse lacked at the last check"
+)
+RECONCILIATION_REDELIVERED = Counter(
+    "wallet_reconciliation_redelivered_events", "Events written to the outbox again because ClickHouse lacked them"
+)
+RECONCILIATION_CHECKED_AT = Gauge(
+    "wallet_reconciliation_last_run_timestamp_seconds", "When the last reconciliation completed (Unix time)"
 )
 RETAINED_WAL = "wallet_replication_slot_retained_wal_bytes"
 # pg_replication_slots and pg_current_wal_lsn() need no privilege; an invalidated slot has no restart_lsn.
@@ -95,3 +110,12 @@ def watch_replication_slots(engine: AsyncEngine) -> None:
 
 
 _HELP = "WAL bytes PostgreSQL keeps for a replication slot: written since the slot's restart_lsn"
+
+
+def reconciled(mismatched_days: int | None, missing: int = 0, redelivered: int = 0) -> None:
+    """A reconciliation's outcome; None when it could not run (a store unreachable)."""
+    RECONCILIATION_MISMATCHES.set(math.nan if mismatched_days is None else mismatched_days)
+    if mismatched_days is not None:
+        RECONCILIATION_MISSING.set(missing)
+        RECONCILIATION_REDELIVERED.inc(redelivered)
+        RECONCILIATION_CHECKED_AT.set_to_current_time()

@@ -1,20 +1,25 @@
-"""`python -m stack up|down|status|restart|topic`: run the Wallet natively, as `make up` / `make down` do."""
+"""`python -m stack up|down|status|restart|topic|reconcile`: run the Wallet natively, as `make up` / `make down` do."""
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 
-from stack import connect, inspect_pipeline, jaeger, processes, prometheus, proxy, rolling_restart, system
+from stack import connect, inspect_pipeline, jaeger, processes, prometheus, proxy, rolling_restart, services, system
 from stack.config import SERVICES, StackConfig
 from stack.processes import ProgramStatus, StackError
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack")
-    parser.add_argument("command", choices=["up", "down", "status", "restart", "topic"])
+    parser.add_argument("command", choices=["up", "down", "status", "restart", "topic", "reconcile"])
     restartable = [*SERVICES, proxy.NAME]
     parser.add_argument("service", nargs="?", choices=restartable, help="restart: this service only (default: all)")
+    if sys.argv[1:2] == ["reconcile"]:  # the Bank's command (its own arguments), with the stack's settings
+        argv = [sys.executable, "-m", "bank.commands.reconcile", *sys.argv[2:]]
+        return subprocess.run(argv, env={**os.environ, **services.service_env(StackConfig())}, check=False).returncode
     arguments = parser.parse_args()
     command = arguments.command
     cfg = StackConfig()

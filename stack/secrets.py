@@ -13,6 +13,7 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
             "card_adapter_database_url", cfg.card_adapter_database_url
         ),
         "ANALYTICS_CLICKHOUSE_PASSWORD_FILE": cfg.secret_file(clickhouse.SECRET),
+        "BANK_CLICKHOUSE_PASSWORD_FILE": cfg.secret_file(clickhouse.SECRET),
         "ANALYTICS_PAGE_TOKEN_SECRET_FILE": cfg.secret_file("page_token_secret"),
         "GATEWAY_JWT_SIGNING_KEY_FILE": cfg.secret_file("jwt_signing_key.pem", new_private_key_pem),
         "GATEWAY_RATE_LIMIT_STORAGE_URL_FILE": cfg.derived_secret("rate_limit_storage_url", redis.url(cfg)),

@@ -42,6 +42,8 @@ def service_env(cfg: StackConfig) -> dict[str, str]:
     """Every service setting the stack decides, as the environment variables the services read."""
     return {
         "BANK_HOST": cfg.host,
+        "BANK_CLICKHOUSE_HOST": cfg.host,  # reconciliation (bank/entrypoints/reconciliation_job.py)
+        "BANK_CLICKHOUSE_HTTP_PORT": str(cfg.clickhouse_http_port),
         "GATEWAY_BANK_TARGET": grpc_target(cfg, "bank"),
         "GATEWAY_ANALYTICS_TARGET": grpc_target(cfg, "analytics"),
         "GATEWAY_CARD_ADAPTER_TARGET": grpc_target(cfg, "card_adapter"),

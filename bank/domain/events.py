@@ -22,10 +22,16 @@ class OutboxEvent:
 
 
 def _event(
-    event_type: str, account_id: uuid.UUID, occurred_at: datetime, fields: dict[str, Any], traceparent: str | None
+    event_type: str,
+    account_id: uuid.UUID,
+    occurred_at: datetime,
+    fields: dict[str, Any],
+    traceparent: str | None,
+    event_id: uuid.UUID | None = None,
 ) -> OutboxEvent:
-    """The outbox row of one event about `account_id` (its Kafka key); the payload carries the event id."""
-    event_id = uuid.uuid4()
+    """The outbox row of one event about `account_id` (its Kafka key); the payload carries the event id, a new one
+    unless `event_id` names it (an event delivered again: bank.service_layer.reconciliation_service)."""
+    event_id = event_id or uuid.uuid4()
     payload = {
         "event_id": str(event_id),
         "event_type": event_type,
@@ -43,7 +49,9 @@ def _event(
     )
 
 
-def transfer_completed(transfer: Transfer, traceparent: str | None = None) -> OutboxEvent:
+def transfer_completed(
+    transfer: Transfer, traceparent: str | None = None, event_id: uuid.UUID | None = None
+) -> OutboxEvent:
     return _event(
         "TransferCompleted",
         transfer.from_account_id,
@@ -57,10 +65,11 @@ def transfer_completed(transfer: Transfer, traceparent: str | None = None) -> Ou
             "description": transfer.description,
         },
         traceparent,
+        event_id,
     )
 
 
-def topup_completed(deposit: Deposit, traceparent: str | None = None) -> OutboxEvent:
+def topup_completed(deposit: Deposit, traceparent: str | None = None, event_id: uuid.UUID | None = None) -> OutboxEvent:
     return _event(
         "TopUpCompleted",
         deposit.account_id,
@@ -76,4 +85,5 @@ def topup_completed(deposit: Deposit, traceparent: str | None = None) -> OutboxE
             "card_brand": deposit.card_brand,
         },
         traceparent,
+        event_id,
     )

@@ -7,14 +7,17 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
+from grpc_health.v1 import health
+
 from bank import metrics
 from bank.adapters import outbox_retention
-from bank.bootstrap import Bank, bootstrap
+from bank.bootstrap import Bank, bootstrap, reconciliation_sides
 from bank.config import Settings, get_settings
 from bank.domain.errors import Unauthenticated
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
 from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
+from bank.entrypoints.reconciliation_job import ReconciliationJob
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
@@ -203,9 +206,21 @@ async def serve(settings: Settings) -> None:
                 timedelta(seconds=settings.outbox_purge_interval_s),
             )
         )
-    await serve_until_signalled(server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, settings)
+    ledger, store = reconciliation_sides(settings, bank.engine)
+    jobs: list[asyncio.Task[None]] = []
+
+    async def reconcile_continuously(health_servicer: health.aio.HealthServicer) -> None:
+        if settings.reconcile_interval_s > 0:
+            jobs.append(asyncio.create_task(ReconciliationJob(settings, ledger, store, health_servicer).run()))
+
+    await serve_until_signalled(
+        server, f"{settings.host}:{settings.port}", SERVICE_NAME, log, settings, on_started=reconcile_continuously
+    )
+    for job in jobs:
+        job.cancel()
     if cleaner:
         cleaner.cancel()
+    store.close()
     await bank.close()
 
 

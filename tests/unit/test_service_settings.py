@@ -38,7 +38,7 @@ def test_an_unreadable_secret_file_is_named(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     ("settings", "missing"),
     [
-        (BankSettings, "BANK_DATABASE_URL"),
+        (BankSettings, "BANK_DATABASE_URL, BANK_CLICKHOUSE_PASSWORD"),
         (CardAdapterSettings, "CARD_ADAPTER_DATABASE_URL"),
         (AnalyticsSettings, "ANALYTICS_CLICKHOUSE_PASSWORD, ANALYTICS_PAGE_TOKEN_SECRET"),
         (GatewaySettings, "GATEWAY_RATE_LIMIT_STORAGE_URL, GATEWAY_JWT_SIGNING_KEY"),
