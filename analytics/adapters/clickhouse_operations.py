@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import clickhouse_connect
 from clickhouse_connect.driver import httputil
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
@@ -28,7 +27,7 @@ from analytics.config import Settings
 from analytics.domain.account_summary import Counterparty, CounterpartyQuery, PeriodSummary, SummaryQuery
 from analytics.domain.errors import AnalyticsError, StoreTimeout, StoreUnavailable
 from analytics.domain.history import HistoryFilter, Operation, Position
-from kernel import deadlines
+from kernel import clickhouse, deadlines
 
 log = logging.getLogger("analytics.clickhouse")
 
@@ -210,14 +209,8 @@ class ClickHouseOperations:
         with self._lock:
             if self._client is None:
                 s = self._settings
-                self._client = clickhouse_connect.get_client(
-                    host=s.clickhouse_host,
-                    port=s.clickhouse_http_port,
-                    username=s.clickhouse_user,
-                    password=s.clickhouse_password.get_secret_value(),
-                    database=s.clickhouse_database,
-                    compress=False,  # 18.16 rejects lz4 request bodies
-                    autogenerate_session_id=False,  # a session admits one query at a time; we run several
+                self._client = clickhouse.query_client(
+                    s,
                     connect_timeout=s.clickhouse_connect_timeout_s,
                     # a little above max_execution_time, so the server's own timeout error arrives first
                     send_receive_timeout=s.query_timeout_s + 1,
