@@ -36,6 +36,10 @@ class BankServiceStub:
     `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
+
+    Besides "" and this service, the standard health service answers for "wallet.bank.v1.Reconciliation":
+    NOT_SERVING while the Bank's operations and the analytics store's differ, or cannot be compared (checked
+    every BANK_RECONCILE_INTERVAL_S; the missing events are delivered again through the outbox).
     """
 
     def __init__(self, channel):
@@ -92,6 +96,10 @@ class BankServiceServicer:
     `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
+
+    Besides "" and this service, the standard health service answers for "wallet.bank.v1.Reconciliation":
+    NOT_SERVING while the Bank's operations and the analytics store's differ, or cannot be compared (checked
+    every BANK_RECONCILE_INTERVAL_S; the missing events are delivered again through the outbox).
     """
 
     def TransferMoney(self, request, context):
@@ -202,6 +210,10 @@ class BankService:
     `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
+
+    Besides "" and this service, the standard health service answers for "wallet.bank.v1.Reconciliation":
+    NOT_SERVING while the Bank's operations and the analytics store's differ, or cannot be compared (checked
+    every BANK_RECONCILE_INTERVAL_S; the missing events are delivered again through the outbox).
     """
 
     @staticmethod
