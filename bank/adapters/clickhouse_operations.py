@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 from bank.config import Settings
 from bank.domain.reconciliation import Key, Movement, Tally
+from kernel import clickhouse
 
 DAY_US = 86_400_000_000
 EPOCH_DAY = date(1970, 1, 1)
@@ -75,15 +75,7 @@ class ClickHouseOperations:
     def _connected(self) -> Client:
         if self._client is None:
             s = self._settings
-            self._client = clickhouse_connect.get_client(
-                host=s.clickhouse_host,
-                port=s.clickhouse_http_port,
-                username=s.clickhouse_user,
-                password=s.clickhouse_password.get_secret_value(),
-                database=s.clickhouse_database,
-                compress=False,  # 18.16 rejects lz4 request bodies
-                autogenerate_session_id=False,
-                connect_timeout=2,
-                send_receive_timeout=s.reconcile_query_timeout_s,
+            self._client = clickhouse.query_client(
+                s, connect_timeout=2, send_receive_timeout=s.reconcile_query_timeout_s
             )
         return self._client
