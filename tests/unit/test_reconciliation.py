@@ -173,3 +173,23 @@ def test_the_window_leaves_the_settling_minutes_out() -> None:
     settings = Settings(environment="development", reconcile_lookback_hours=48, reconcile_settle_s=300)
     start, end = window(settings, DAY)
     assert (start, end) == (DAY - timedelta(hours=48, minutes=5), DAY - timedelta(minutes=5))
+
+
+async def test_the_health_name_follows_the_last_check() -> None:
+    from grpc_health.v1 import health, health_pb2
+
+    from bank.entrypoints.reconciliation_job import RECONCILIATION
+
+    async def status(servicer: health.aio.HealthServicer) -> int:
+        request = health_pb2.HealthCheckRequest(service=RECONCILIATION)
+        return (await servicer.Check(request, None)).status
+
+    servicer = health.aio.HealthServicer()
+    ledger, store = FakeLedger(transfer("2.00", datetime.now(UTC) - timedelta(hours=1))), FakeStore()
+    job = ReconciliationJob(Settings(environment="development", reconcile_settle_s=0), ledger, store, servicer)
+    report = await job.check()
+    assert report is not None and len(report.redelivered) == 1
+    assert await status(servicer) == health_pb2.HealthCheckResponse.NOT_SERVING
+    store.ingest(ledger.movements_[0], ledger.delivered[0].id)  # the redelivery arrived
+    await job.check()
+    assert await status(servicer) == health_pb2.HealthCheckResponse.SERVING
