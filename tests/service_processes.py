@@ -1,8 +1,13 @@
 """The services as the tests start them: the settings they run with under test, and starting them by hand (tests
 that stop and start a service again do it with these)."""
 
+from typing import TYPE_CHECKING, Any
+
 from stack import services
 from stack.config import StackConfig
+
+if TYPE_CHECKING:
+    import bank.config
 
 # Limits no functional test reaches; tests/e2e/test_rate_limits.py runs gateways of its own with low ones.
 UNLIMITED = {f"rate_limit_{name}": "100000/second" for name in ("money", "login", "failed_login", "signup")}
@@ -28,3 +33,13 @@ CARD_ADAPTER_TEST_SETTINGS = {
 
 def start_card_adapter(cfg: StackConfig) -> None:
     services.start_replicas(cfg, "card_adapter", **CARD_ADAPTER_TEST_SETTINGS)
+
+
+def bank_settings(database_url: str, **settings: Any) -> "bank.config.Settings":
+    """The Bank's settings for a Bank run inside a test process: its database, and its other secrets set (the
+    reconciliation's ClickHouse, unused there: no test in-process runs its job)."""
+    from bank.config import Settings
+
+    return Settings(
+        database_url=database_url, clickhouse_password="in-process-tests", reconcile_interval_s=0, **settings
+    )

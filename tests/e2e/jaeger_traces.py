@@ -1,5 +1,6 @@
 """Traces as Jaeger's query API gives them, for tests: a trace's spans with their service and tags, waited for."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -34,8 +35,12 @@ class Trace:
         return [s for s in self.spans if s["service"] == service and all(s.get(k) == v for k, v in tags.items())]
 
 
-async def trace_in_jaeger(cfg: StackConfig, trace_id: str, services: set[str]) -> Trace:
-    """The trace once Jaeger holds spans of every one of `services` (each exports on its own schedule)."""
+async def trace_in_jaeger(
+    cfg: StackConfig, trace_id: str, services: set[str], spans: Sequence[tuple[str, dict[str, object]]] = ()
+) -> Trace:
+    """The trace once Jaeger holds spans of every one of `services`, and a span of each (service, tags) in `spans`:
+    each process exports its spans as they end, in batches on its own schedule, so a server's span (which ends
+    last) can come seconds after its client calls'."""
     found: list[Trace] = []
 
     async def holds_them() -> bool:
@@ -44,7 +49,7 @@ async def trace_in_jaeger(cfg: StackConfig, trace_id: str, services: set[str]) -
         if reply.status_code != 200:
             return False
         found[:] = [Trace(reply.json()["data"][0])]
-        return services <= found[0].services
+        return services <= found[0].services and all(found[0].spans_of(name, **tags) for name, tags in spans)
 
     await eventually(holds_them, EXPORT_TIMEOUT, f"spans of {sorted(services)} in trace {trace_id}", every=0.5)
     return found[0]

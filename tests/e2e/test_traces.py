@@ -20,6 +20,10 @@ from tests.e2e.topup_helpers import topup
 from tests.polling import eventually
 
 pytestmark = pytest.mark.usefixtures("card_adapter_ready", "analytics_service")
+BANK_TRANSFER: dict[str, object] = {"rpc.method": "TransferMoney"}
+DEPOSIT: dict[str, object] = {"rpc.method": "DepositMoney"}
+TOP_UP: dict[str, object] = {"rpc.method": "ProcessCardTopUp"}
+HISTORY: dict[str, object] = {"rpc.method": "GetOperations"}
 
 
 async def test_a_transfer_is_one_trace_from_the_gateway_to_postgresql_and_its_kafka_message(
@@ -31,10 +35,11 @@ async def test_a_transfer_is_one_trace_from_the_gateway_to_postgresql_and_its_ka
     assert reply.status_code == 201, reply.text
     trace_id = trace_id_of(reply)
 
-    trace = await trace_in_jaeger(pipeline, trace_id, {"gateway", "bank"})
+    route: tuple[str, dict[str, object]] = ("gateway", {"http.route": "/accounts/{accountId}/transfers"})
+    trace = await trace_in_jaeger(pipeline, trace_id, {"gateway", "bank"}, [route, ("bank", BANK_TRANSFER)])
     assert {span["trace_id"] for span in trace.spans} == {trace_id}
     assert trace.spans_of("gateway", **{"http.route": "/accounts/{accountId}/transfers"}), trace.spans
-    assert trace.spans_of("bank", **{"rpc.method": "TransferMoney"}), trace.spans
+    assert trace.spans_of("bank", **BANK_TRANSFER), trace.spans
     sql = trace.spans_of("bank", **{"db.system": "postgresql"})
     assert any("INSERT INTO outbox" in span.get("db.statement", "") for span in sql), sql
 
@@ -50,9 +55,10 @@ async def test_a_top_up_is_one_trace_through_the_card_adapter_and_the_bank(
     [account] = await create_accounts(engine, "0.00")
     reply = await topup(api, account, amount="5.00")
     assert reply.status_code == 201, reply.text
-    trace = await trace_in_jaeger(stack_cfg, trace_id_of(reply), {"gateway", "card_adapter", "bank"})
-    assert trace.spans_of("card_adapter", **{"rpc.method": "ProcessCardTopUp"})
-    assert trace.spans_of("bank", **{"rpc.method": "DepositMoney"})
+    spans = [("card_adapter", TOP_UP), ("bank", DEPOSIT)]
+    trace = await trace_in_jaeger(stack_cfg, trace_id_of(reply), {"gateway", "card_adapter", "bank"}, spans)
+    assert trace.spans_of("card_adapter", **TOP_UP)
+    assert trace.spans_of("bank", **DEPOSIT)
     assert trace.spans_of("bank", **{"db.system": "postgresql"})
 
 
@@ -63,8 +69,8 @@ async def test_a_history_read_is_one_trace_through_analytics_and_clickhouse(
     [account] = await create_accounts(engine, "0.00")
     reply = await api.get(f"/accounts/{account}/operations")
     assert reply.status_code == 200, reply.text
-    trace = await trace_in_jaeger(pipeline, trace_id_of(reply), {"gateway", "analytics"})
-    assert trace.spans_of("analytics", **{"rpc.method": "GetOperations"})
+    trace = await trace_in_jaeger(pipeline, trace_id_of(reply), {"gateway", "analytics"}, [("analytics", HISTORY)])
+    assert trace.spans_of("analytics", **HISTORY)
     clickhouse_calls = [
         span for span in trace.spans_of("analytics") if str(pipeline.clickhouse_http_port) in json.dumps(span)
     ]

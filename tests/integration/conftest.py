@@ -5,12 +5,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bank.bootstrap import Bank, bootstrap
-from bank.config import Settings
 from stack.config import StackConfig
+from tests.service_processes import bank_settings
 
 
 @pytest.fixture(scope="session")
 async def bank(database: StackConfig) -> AsyncIterator[Bank]:
-    wired = bootstrap(Settings(database_url=database.database_url, idempotency_wait_ms=2000))
+    wired = bootstrap(bank_settings(database.database_url, idempotency_wait_ms=2000))
     yield wired
     await wired.close()

@@ -15,6 +15,7 @@ from bank.domain.users import Caller, Registration, Role
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
 from kernel import errors as kernel_errors
 from tests.accounts import balances, create_accounts
+from tests.service_processes import bank_settings
 from tests.users import TESTER
 
 TESTER_CALLER = Caller(TESTER.id, TESTER.role)
@@ -85,9 +86,8 @@ async def test_concurrent_duplicates_have_exactly_one_effect(bank: Bank, engine:
 
 async def test_key_held_by_a_running_request_is_reported_in_flight(engine: AsyncEngine, database) -> None:
     from bank.bootstrap import bootstrap
-    from bank.config import Settings
 
-    impatient = bootstrap(Settings(database_url=database.database_url, idempotency_wait_ms=200))
+    impatient = bootstrap(bank_settings(database.database_url, idempotency_wait_ms=200))
     a, b = await create_accounts(engine, "100.00", "0.00")
     try:
         async with engine.begin() as running:  # a request with the key, mid-transaction: the sender locked
@@ -193,11 +193,12 @@ async def test_a_batch_decides_each_transfer_in_turn_in_one_transaction(bank: Ba
     """The group-commit statement (PostgresTransfers.try_transfers): a later transfer sees the earlier ones, a refused
     one changes nothing, a key repeated inside the batch is a replay, and a batch runs beside opposite transfers."""
     from bank.adapters.transfer_statement import PostgresTransfers
-    from bank.config import Settings
     from bank.domain import events
 
     a, b, c = await create_accounts(engine, "25.00", "0.00", "1000.00")
-    statement = PostgresTransfers(Settings(database_url=bank.settings.database_url, idempotency_wait_ms=2000))
+    statement = PostgresTransfers(
+        bank_settings(bank.settings.database_url.get_secret_value(), idempotency_wait_ms=2000)
+    )
     plans = [request(a, b, "10.00"), request(a, b, "10.00", key="k"), request(a, b, "10.00", key="k")]
     plans += [request(a, b, "10.00"), request(a, b, "5.00")]
     transfers = [model.new_transfer(r) for r in plans]

@@ -105,6 +105,7 @@ def test_the_bank_refuses_to_start_in_plaintext_outside_development() -> None:
     env = {
         **os.environ,
         "BANK_DATABASE_URL": "postgresql+asyncpg://nobody:secret@127.0.0.1:1/none",  # never reached
+        "BANK_CLICKHOUSE_PASSWORD": "never-used",  # every other secret set: the refusal is plaintext's alone
         "BANK_PORT": str(free_port()),
         "BANK_GRPC_PLAINTEXT": "true",
         "BANK_ENVIRONMENT": "production",
