@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # package:minimum line coverage enforced by `make test`
 COVERAGE_FLOORS := bank:80 card_adapter:80 analytics:90
 
-.PHONY: up down status restart chaos install gen test bench reconcile loadtest lint clean compose-up compose-down compose-test
+.PHONY: up down status restart chaos install gen test bench reconcile audit loadtest lint clean compose-up compose-down compose-test
 
 up: install
 	$(RUN) python -m stack up
@@ -48,6 +48,10 @@ bench: install
 RECONCILE_ARGS ?= --repair
 reconcile: install
 	$(RUN) python -m stack reconcile $(RECONCILE_ARGS)
+
+# The ledger's invariants over the running stack's Bank database (balance = sum of entries, sums zero); exit 1 if broken
+audit: install
+	$(RUN) python -m stack audit
 
 # A private stack with 2 replicas of each service under a steady transfer load: kill -9, rolling restarts,
 # PostgreSQL restarted, Connect and ClickHouse crashed; prints a table (errors, recovery, invariants)

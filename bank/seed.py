@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bank.adapters import tables
+from bank.adapters.opening_balances import open_accounts
 from bank.config import get_settings
 from bank.domain.users import Role
 
@@ -44,22 +45,10 @@ DEMO_USERS = [
 async def load_accounts(
     database_url: str, accounts: list[tuple[uuid.UUID, Decimal, str]], owner_id: uuid.UUID | None = None
 ) -> None:
-    """Insert the accounts that do not exist yet, in one statement; existing ones are left as they are."""
+    """Insert the accounts that do not exist yet, with their opening balances; existing ones are left as they are."""
     engine = create_async_engine(database_url)
-    rows = [
-        {
-            "id": i,
-            "balance": b,
-            "currency": c,
-            "created_at": func.now(),
-            "updated_at": func.now(),
-            "version": 0,
-            "owner_id": owner_id,
-        }
-        for i, b, c in accounts
-    ]
     async with engine.begin() as conn:
-        await conn.execute(insert(tables.accounts).values(rows).on_conflict_do_nothing())
+        await open_accounts(conn, accounts, owner_id)
     await engine.dispose()
 
 

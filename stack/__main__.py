@@ -1,4 +1,4 @@
-"""`python -m stack up|down|status|restart|topic|reconcile`: run the Wallet natively, as `make up` / `make down` do."""
+"""`python -m stack up|down|status|restart|topic|reconcile|audit`: run the Wallet natively, as `make up` does."""
 
 import argparse
 import json
@@ -14,11 +14,11 @@ from stack.processes import ProgramStatus, StackError
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack")
-    parser.add_argument("command", choices=["up", "down", "status", "restart", "topic", "reconcile"])
+    parser.add_argument("command", choices=["up", "down", "status", "restart", "topic", "reconcile", "audit"])
     restartable = [*SERVICES, proxy.NAME]
     parser.add_argument("service", nargs="?", choices=restartable, help="restart: this service only (default: all)")
-    if sys.argv[1:2] == ["reconcile"]:  # the Bank's command (its own arguments), with the stack's settings
-        argv = [sys.executable, "-m", "bank.commands.reconcile", *sys.argv[2:]]
+    if sys.argv[1:2] in (["reconcile"], ["audit"]):  # the Bank's commands (own arguments), with the stack's settings
+        argv = [sys.executable, "-m", f"bank.commands.{sys.argv[1]}", *sys.argv[2:]]
         return subprocess.run(argv, env={**os.environ, **services.service_env(StackConfig())}, check=False).returncode
     arguments = parser.parse_args()
     command = arguments.command

@@ -145,6 +145,14 @@ def _create_app_role(cfg: StackConfig, home: Path) -> None:
         raise processes.StackError(f"creating the application role failed: {result.stderr}")
 
 
+def run_sql(cfg: StackConfig, statements: list[str], database: str = "postgres") -> None:
+    """Statements as the cluster's superuser (what the application role may not do: create or drop a database)."""
+    argv = ["psql", "-v", "ON_ERROR_STOP=1", "-h", str(cluster_dir(cfg)), "-p", str(cfg.pg_port), "-d", database]
+    result = _as_postgres(*argv, input="\n".join(statements))
+    if result.returncode != 0:
+        raise processes.StackError(f"psql failed: {result.stderr}")
+
+
 def _as_postgres(*argv: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["runuser", "-u", OS_USER, "--", *argv], input=input, capture_output=True, text=True, check=False, cwd="/"

@@ -1,4 +1,5 @@
-"""Accounts of one test, straight in the Bank's database: created with a balance, and their balances read back."""
+"""Accounts of one test, straight in the Bank's database: created with an opening balance (and its ledger entries),
+and their balances read back."""
 
 import uuid
 from decimal import Decimal
@@ -6,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bank.adapters.opening_balances import open_accounts
 from tests.users import TESTER
 
 
@@ -15,14 +17,7 @@ async def create_accounts(
     """Fresh accounts for one test (the tester's unless `owner` says otherwise), so tests never share balances."""
     ids = [uuid.uuid4() for _ in balances]
     async with engine.begin() as conn:
-        for account_id, balance in zip(ids, balances, strict=True):
-            await conn.execute(
-                text(
-                    "INSERT INTO accounts (id, balance, currency, created_at, updated_at, version, owner_id) "
-                    "VALUES (:id, :balance, :currency, now(), now(), 0, :owner)"
-                ),
-                {"id": account_id, "balance": Decimal(balance), "currency": currency, "owner": owner},
-            )
+        await open_accounts(conn, [(i, Decimal(b), currency) for i, b in zip(ids, balances, strict=True)], owner)
     return ids
 
 

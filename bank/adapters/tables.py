@@ -5,7 +5,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -25,7 +36,7 @@ def _timestamp() -> Any:
 
 class UserRow(BankTable, table=True):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('customer', 'auditor')", name="users_role_known"),)
+    __table_args__ = (CheckConstraint("role IN ('customer', 'auditor', 'operator')", name="users_role_known"),)
 
     id: uuid.UUID = Field(primary_key=True)
     username: str = Field(max_length=255, unique=True)
@@ -37,7 +48,12 @@ class UserRow(BankTable, table=True):
 
 class AccountRow(BankTable, table=True):
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+    __table_args__ = (
+        # A customer's available balance (balance less holds) never goes below zero; internal accounts may.
+        CheckConstraint("kind <> 'customer' OR balance - held >= 0", name="balance_not_negative"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
+        CheckConstraint("kind IN ('customer', 'settlement', 'equity')", name="accounts_kind_known"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     balance: Decimal = Field(sa_column=Column(MONEY, nullable=False))
@@ -46,6 +62,60 @@ class AccountRow(BankTable, table=True):
     updated_at: datetime = _timestamp()
     version: int = Field(default=0)
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    kind: str = Field(default="customer", max_length=16, sa_column_kwargs={"server_default": "customer"})
+    held: Decimal = Field(default=Decimal(0), sa_column=Column(MONEY, nullable=False, server_default="0"))
+
+
+class EntryRow(BankTable, table=True):
+    """One side of a movement of money (bank.domain.ledger): the change it made to one account's balance."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="entry_amount_not_zero"),
+        CheckConstraint("movement_type IN ('opening', 'transfer', 'deposit')", name="entries_movement_type_known"),
+        Index("ix_entries_account_id_created_at", "account_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    movement_id: uuid.UUID = Field(index=True)
+    movement_type: str = Field(max_length=16)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id")
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str = Field(max_length=3)
+    created_at: datetime = _timestamp()
+
+
+class HoldRow(BankTable, table=True):
+    """Money of an account reserved toward a recipient until it is captured, voided or expires."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        UniqueConstraint("account_id", "idempotency_key", name="holds_idempotency_key"),
+        CheckConstraint("amount > 0", name="hold_amount_positive"),
+        CheckConstraint("status IN ('placed', 'captured', 'voided', 'expired')", name="holds_status_known"),
+        CheckConstraint(
+            "captured_amount IS NULL OR captured_amount > 0 AND captured_amount <= amount",
+            name="hold_capture_within_amount",
+        ),
+        Index("ix_holds_open_expires_at", "expires_at", postgresql_where=text("status = 'placed'")),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    to_account_id: uuid.UUID = Field(foreign_key="accounts.id")
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str = Field(max_length=3)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    status: str = Field(max_length=16)
+    expires_at: datetime = _timestamp()
+    idempotency_key: str | None = Field(default=None, max_length=MAX_KEY)
+    request_fingerprint: str = Field(max_length=64)
+    captured_amount: Decimal | None = Field(default=None, sa_column=Column(MONEY, nullable=True))
+    # The capture or void that closed it, for idempotent retries of that request.
+    closing_idempotency_key: str | None = Field(default=None, max_length=MAX_KEY)
+    closing_fingerprint: str | None = Field(default=None, max_length=64)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(TIMESTAMP, nullable=True))
+    created_at: datetime = _timestamp()
 
 
 class TransferRow(BankTable, table=True):
@@ -53,6 +123,11 @@ class TransferRow(BankTable, table=True):
     __table_args__ = (
         UniqueConstraint("from_account_id", "idempotency_key", name="transfers_idempotency_key"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("kind IN ('transfer', 'reversal', 'capture')", name="transfers_kind_known"),
+        # A reversal names the transfer it corrects, at most once; a capture names its hold, at most once.
+        UniqueConstraint("reverses_transfer_id", name="transfers_reversed_once"),
+        UniqueConstraint("hold_id", name="transfers_hold_captured_once"),
+        Index("ix_transfers_created_at", "created_at"),  # the reconciliation reads by period
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -65,11 +140,19 @@ class TransferRow(BankTable, table=True):
     idempotency_key: str | None = Field(default=None, max_length=MAX_KEY)
     request_fingerprint: str = Field(max_length=64)
     created_at: datetime = _timestamp()
+    kind: str = Field(default="transfer", max_length=16, sa_column_kwargs={"server_default": "transfer"})
+    reverses_transfer_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("transfers.id"), nullable=True)
+    )
+    hold_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, ForeignKey("holds.id"), nullable=True))
 
 
 class DepositRow(BankTable, table=True):
     __tablename__ = "deposits"
-    __table_args__ = (CheckConstraint("amount > 0", name="deposit_amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="deposit_amount_positive"),
+        Index("ix_deposits_created_at", "created_at"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
@@ -115,3 +198,5 @@ accounts: Table = metadata.tables["accounts"]
 transfers: Table = metadata.tables["transfers"]
 deposits: Table = metadata.tables["deposits"]
 outbox: Table = metadata.tables["outbox"]
+entries: Table = metadata.tables["entries"]
+holds: Table = metadata.tables["holds"]

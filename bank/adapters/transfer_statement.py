@@ -1,6 +1,7 @@
-"""A transfer as one SQL statement over asyncpg: lock both accounts, check, move the money, record the transfer and its
-outbox row, in a single round trip and a single (implicit) transaction. When it refuses, it says what it saw, and
-the domain's rules name the reason (bank.service_layer.transfer_service)."""
+"""A transfer as one SQL statement over asyncpg: lock both accounts, check, move the money, record the transfer, its
+two ledger entries (bank.domain.ledger.transfer_entries) and its outbox row, in a single round trip and a single
+(implicit) transaction. When it refuses, it says what it saw, and the domain's rules name the reason
+(bank.service_layer.transfer_service)."""
 
 import asyncio
 import json
@@ -22,13 +23,14 @@ from kernel import postgres
 from kernel.errors import ConcurrencyConflict
 
 # The guard (`ok`) is the domain's rules as SQL: the sender exists and is the caller's, both accounts hold the
-# currency, the sender has the amount, and no transfer of this sender has this idempotency key. Rows are locked in
-# id order (no deadlock between opposite transfers). A key taken meanwhile by a concurrent request makes the insert
-# do nothing, and with it everything that depends on it. Each modifying part sees the locked rows' latest versions
-# (READ COMMITTED re-checks a row another transaction changed), and CHECK (balance >= 0) stays the last word.
+# currency, the sender has the amount available (its balance less its holds), the recipient is a customer's (not an
+# internal account), and no transfer of this sender has this idempotency key. Rows are locked in id order (no
+# deadlock between opposite transfers). A key taken meanwhile by a concurrent request makes the insert do nothing,
+# and with it everything that depends on it. Each modifying part sees the locked rows' latest versions (READ
+# COMMITTED re-checks a row another transaction changed), and CHECK (balance_not_negative) stays the last word.
 TRANSFER = """
 WITH locked AS (
-    SELECT id, balance, currency, owner_id, updated_at, version FROM accounts
+    SELECT id, balance, held, kind, currency, owner_id, updated_at, version FROM accounts
     WHERE id = ANY(ARRAY[$2::uuid, $3::uuid]) ORDER BY id FOR UPDATE
 ), earlier AS (
     SELECT id, from_account_id, to_account_id, amount, currency, description, status, idempotency_key,
@@ -36,8 +38,8 @@ WITH locked AS (
     FROM transfers WHERE $7::text IS NOT NULL AND from_account_id = $2::uuid AND idempotency_key = $7::text
 ), ok AS (
     SELECT 1 FROM locked s, locked r
-    WHERE s.id = $2::uuid AND r.id = $3::uuid AND s.owner_id = $10::uuid
-      AND s.currency = $5::text AND r.currency = $5::text AND s.balance >= $4::numeric
+    WHERE s.id = $2::uuid AND r.id = $3::uuid AND s.owner_id = $10::uuid AND r.kind = 'customer'
+      AND s.currency = $5::text AND r.currency = $5::text AND s.balance - s.held >= $4::numeric
       AND NOT EXISTS (SELECT 1 FROM earlier)
 ), made AS (
     INSERT INTO transfers (id, from_account_id, to_account_id, amount, currency, description, status,
@@ -52,13 +54,19 @@ WITH locked AS (
     FROM (VALUES ($2::uuid, -$4::numeric), ($3::uuid, $4::numeric)) AS d(id, delta)
     WHERE a.id = d.id AND EXISTS (SELECT 1 FROM made)
     RETURNING a.id
+), entered AS (
+    INSERT INTO entries (movement_id, movement_type, account_id, amount, currency, created_at)
+    SELECT $1::uuid, 'transfer', d.id, d.delta, $5::text, $9::timestamptz
+    FROM (VALUES ($2::uuid, -$4::numeric), ($3::uuid, $4::numeric)) AS d(id, delta)
+    WHERE EXISTS (SELECT 1 FROM made)
+    RETURNING id
 ), published AS (
     INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, created_at, traceparent)
     SELECT $11::uuid, $12::text, $13::text, $14::text, $15::jsonb, now(), $16::text WHERE EXISTS (SELECT 1 FROM made)
     RETURNING id
 ), outcome AS (
     SELECT (SELECT count(*) FROM made) = 1 AND (SELECT count(*) FROM moved) = 2
-           AND (SELECT count(*) FROM published) = 1 AS done
+           AND (SELECT count(*) FROM entered) = 2 AND (SELECT count(*) FROM published) = 1 AS done
 )
 SELECT done,
        -- What it saw, for the domain to name the refusal: nothing to build or parse when the transfer is made.
@@ -187,6 +195,8 @@ def _account(row: dict[str, Any]) -> Account:
         updated_at=_timestamp(row["updated_at"]),
         version=row["version"],
         owner_id=uuid.UUID(row["owner_id"]) if row["owner_id"] else None,
+        held=Decimal(row["held"]),
+        kind=row["kind"],
     )
 
 

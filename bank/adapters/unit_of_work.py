@@ -9,8 +9,10 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank import metrics
+from bank.adapters import ledger_entries
 from bank.adapters.tables import accounts, deposits, outbox, users
 from bank.domain.events import OutboxEvent
+from bank.domain.ledger import Entry
 from bank.domain.model import Account, Deposit
 from bank.domain.users import Role, User
 from kernel.postgres import PostgresTransaction
@@ -62,6 +64,9 @@ class PostgresUnitOfWork(PostgresTransaction):
     async def add_deposit(self, deposit: Deposit) -> None:
         await self.conn.execute(insert(deposits).values(**vars(deposit)))
 
+    async def add_entries(self, entries: Iterable[Entry]) -> None:
+        await ledger_entries.add_entries(self.conn, entries)
+
     async def add_event(self, event: OutboxEvent) -> None:
         await self.conn.execute(insert(outbox).values(**vars(event), created_at=func.now()))
         self._event_types.append(event.type)  # counted once committed
@@ -95,6 +100,8 @@ def _account(row) -> Account:
         updated_at=row["updated_at"],
         version=row["version"],
         owner_id=row["owner_id"],
+        held=row["held"],
+        kind=row["kind"],
     )
 
 

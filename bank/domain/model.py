@@ -28,11 +28,18 @@ class Account:
     updated_at: datetime
     version: int = 0
     owner_id: uuid.UUID | None = None  # the user who owns it; None for internal and legacy accounts
+    held: Decimal = Decimal("0.00")  # reserved by its open holds: part of the balance, not available to spend
+    kind: str = "customer"  # bank.domain.ledger.AccountKind: only a customer's account must stay covered
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance - self.held
 
     def withdraw(self, amount: Decimal) -> None:
-        if self.balance < amount:
+        if self.available < amount:
             raise InsufficientFunds(
-                f"account {self.id} has {format_amount(self.balance)} {self.currency}, needs {format_amount(amount)}"
+                f"account {self.id} has {format_amount(self.available)} {self.currency} available, "
+                f"needs {format_amount(amount)}"
             )
         self._change(-amount)
 

@@ -1,8 +1,9 @@
-"""Use case: credit an account for a settled card payment, exactly once per payment id."""
+"""Use case: credit an account for a settled card payment, exactly once per payment id, against the card network's
+settlement account."""
 
 from dataclasses import dataclass
 
-from bank.domain import events, model
+from bank.domain import events, ledger, model
 from bank.service_layer.retry import retry_conflicts
 from bank.service_layer.unit_of_work import UnitOfWorkFactory
 from kernel import idempotency, tracing
@@ -27,12 +28,13 @@ async def _deposit_once(uow_factory: UnitOfWorkFactory, request: model.DepositRe
         if earlier:
             return DepositResult(earlier, replayed=True)
         accounts = await uow.lock_accounts([request.account_id])
-        if request.account_id not in accounts:
+        account = accounts.get(request.account_id)
+        if account is None or account.kind != ledger.AccountKind.CUSTOMER:  # internal accounts take no deposits
             raise AccountNotFound(f"account {request.account_id} does not exist")
-        account = accounts[request.account_id]
         deposit = model.deposit(account, request)
         await uow.save_accounts([account])
         await uow.add_deposit(deposit)
+        await uow.add_entries(ledger.deposit_entries(deposit))
         await uow.add_event(events.topup_completed(deposit, tracing.traceparent()))
         await uow.commit()
         return DepositResult(deposit, replayed=False)

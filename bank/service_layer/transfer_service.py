@@ -7,6 +7,7 @@ from typing import Protocol
 from bank.domain import events, model
 from bank.domain.errors import RecipientNotFound
 from bank.domain.events import OutboxEvent
+from bank.domain.ledger import AccountKind
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
 from kernel import idempotency, tracing
@@ -59,7 +60,7 @@ async def _transfer_once(writer: TransferWriter, request: model.TransferRequest,
     if earlier := idempotency.replay(earlier, request.fingerprint, reused):
         return TransferResult(earlier, replayed=True)
     recipient = attempt.accounts.get(request.to_account_id)
-    if recipient is None:
+    if recipient is None or recipient.kind != AccountKind.CUSTOMER:  # internal accounts take no transfers
         raise RecipientNotFound(f"recipient account {request.to_account_id} does not exist")
     assert sender is not None
     model.move(transfer, sender, recipient)  # raises the rule the attempt refused on

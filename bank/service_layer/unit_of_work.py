@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from bank.domain.events import OutboxEvent
+from bank.domain.ledger import Entry
 from bank.domain.model import Account, Deposit
 from bank.domain.users import User
 from kernel.transaction import Transaction
@@ -23,6 +24,9 @@ class UnitOfWork(Transaction, Protocol):
     async def find_deposit(self, payment_id: str) -> Deposit | None: ...
 
     async def add_deposit(self, deposit: Deposit) -> None: ...
+
+    async def add_entries(self, entries: Iterable[Entry]) -> None:
+        """Record a movement's entries; the internal accounts among them move here (customers' by save_accounts)."""
 
     async def add_event(self, event: OutboxEvent) -> None: ...
 

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Self
 
-from bank.domain import model
+from bank.domain import ledger, model
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
 from bank.domain.users import User
@@ -19,6 +19,7 @@ class FakeStore:
         self.transfers: list[Transfer] = []
         self.deposits: list[Deposit] = []
         self.events: list[OutboxEvent] = []
+        self.entries: list[ledger.Entry] = []
         self.users: dict[uuid.UUID, User] = {}
 
 
@@ -57,6 +58,9 @@ class FakeUnitOfWork:
     async def add_deposit(self, deposit: Deposit) -> None:
         self.store.deposits.append(deposit)
 
+    async def add_entries(self, entries: Iterable[ledger.Entry]) -> None:
+        self.store.entries.extend(entries)
+
     async def add_event(self, event: OutboxEvent) -> None:
         self.store.events.append(event)
 
@@ -90,7 +94,7 @@ class FakeTransfers:
         seen = {i: copy.deepcopy(self.store.accounts[i]) for i in ids if i in self.store.accounts}
         earlier = await self.find_transfer(transfer.from_account_id, transfer.idempotency_key or "")
         sender, recipient = (copy.deepcopy(seen.get(i)) for i in ids)
-        if earlier or sender is None or recipient is None or sender.owner_id != owner:
+        if earlier or sender is None or recipient is None or sender.owner_id != owner or recipient.kind != "customer":
             return TransferAttempt(False, seen, earlier)
         try:
             model.move(transfer, sender, recipient)
@@ -98,6 +102,7 @@ class FakeTransfers:
             return TransferAttempt(False, seen)
         self.store.accounts.update({sender.id: sender, recipient.id: recipient})
         self.store.transfers.append(transfer)
+        self.store.entries.extend(ledger.transfer_entries(transfer))
         self.store.events.append(event)
         return TransferAttempt(True, seen)
 
