@@ -27,17 +27,7 @@ class BankClient:
             idempotency_key=idempotency_key or internal_idempotency_key(),
         )
         reply = await self._call(self._stub.TransferMoney, request, caller)
-        t = reply.transfer
-        transfer = schemas.Transfer(
-            transfer_id=t.transfer_id,
-            from_account_id=t.from_account_id,
-            to_account_id=t.to_account_id,
-            amount=t.amount,
-            currency=t.currency,
-            description=t.description or None,
-            status=t.status,
-            created_at=t.created_at,
-        )
+        transfer = transfer_of(reply.transfer)
         # A replay of the key we minted is our own retry of this request: for the client it is the first answer.
         return transfer, reply.replayed and idempotency_key is not None
 
@@ -71,9 +61,30 @@ class BankClient:
         return await call(method, request, self._timeout, "bank", caller, self._breakers)
 
 
+def transfer_of(t: bank_pb2.Transfer) -> schemas.Transfer:
+    return schemas.Transfer(
+        transfer_id=t.transfer_id,
+        from_account_id=t.from_account_id,
+        to_account_id=t.to_account_id,
+        amount=t.amount,
+        currency=t.currency,
+        description=t.description or None,
+        status=t.status,
+        created_at=t.created_at,
+        kind=t.kind or "transfer",
+        reverses_transfer_id=t.reverses_transfer_id or None,
+        hold_id=t.hold_id or None,
+    )
+
+
 def _balance(reply: bank_pb2.GetBalanceResponse) -> schemas.Balance:
     return schemas.Balance(
-        account_id=reply.account_id, balance=reply.balance, currency=reply.currency, updated_at=reply.updated_at
+        account_id=reply.account_id,
+        balance=reply.balance,
+        held=reply.held or "0.00",
+        available=reply.available or reply.balance,
+        currency=reply.currency,
+        updated_at=reply.updated_at,
     )
 
 

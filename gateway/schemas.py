@@ -35,11 +35,18 @@ class Transfer(BaseModel):
     description: str | None = None
     status: str = Field(examples=["completed"])
     created_at: str = Field(description="RFC 3339 timestamp, UTC")
+    kind: Literal["transfer", "reversal", "capture"] = Field(
+        "transfer", description="reversal: corrects reverses_transfer_id; capture: the captured part of hold_id"
+    )
+    reverses_transfer_id: UUID | None = None
+    hold_id: UUID | None = None
 
 
 class Balance(BaseModel):
     account_id: UUID
-    balance: str = Field(examples=["1000.00"])
+    balance: str = Field(examples=["1000.00"], description="Sum of the account's ledger entries")
+    held: str = Field(examples=["0.00"], description="Reserved by open holds: part of the balance, not spendable")
+    available: str = Field(examples=["1000.00"], description="balance - held: what transfers and holds may spend")
     currency: str
     updated_at: str = Field(description="RFC 3339 timestamp, UTC")
 

@@ -70,6 +70,9 @@ class Transfer(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    REVERSES_TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    HOLD_ID_FIELD_NUMBER: _builtins.int
     transfer_id: _builtins.str
     from_account_id: _builtins.str
     to_account_id: _builtins.str
@@ -80,6 +83,12 @@ class Transfer(_message.Message):
     """"completed" """
     created_at: _builtins.str
     """RFC 3339, UTC"""
+    kind: _builtins.str
+    """"transfer", "reversal" (of reverses_transfer_id) or "capture" (of hold_id)"""
+    reverses_transfer_id: _builtins.str
+    """a reversal's original transfer; empty otherwise"""
+    hold_id: _builtins.str
+    """a capture's hold; empty otherwise"""
     def __init__(
         self,
         *,
@@ -91,10 +100,13 @@ class Transfer(_message.Message):
         description: _builtins.str = ...,
         status: _builtins.str = ...,
         created_at: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        reverses_transfer_id: _builtins.str = ...,
+        hold_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "created_at", b"created_at", "currency", b"currency", "description", b"description", "from_account_id", b"from_account_id", "status", b"status", "to_account_id", b"to_account_id", "transfer_id", b"transfer_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "created_at", b"created_at", "currency", b"currency", "description", b"description", "from_account_id", b"from_account_id", "hold_id", b"hold_id", "kind", b"kind", "reverses_transfer_id", b"reverses_transfer_id", "status", b"status", "to_account_id", b"to_account_id", "transfer_id", b"transfer_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -151,12 +163,18 @@ class GetBalanceResponse(_message.Message):
     BALANCE_FIELD_NUMBER: _builtins.int
     CURRENCY_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    HELD_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     balance: _builtins.str
     """decimal string with 2 decimals"""
     currency: _builtins.str
     updated_at: _builtins.str
     """RFC 3339, UTC"""
+    held: _builtins.str
+    """reserved by open holds: part of the balance, not available"""
+    available: _builtins.str
+    """balance - held: what transfers and new holds may spend"""
     def __init__(
         self,
         *,
@@ -164,10 +182,12 @@ class GetBalanceResponse(_message.Message):
         balance: _builtins.str = ...,
         currency: _builtins.str = ...,
         updated_at: _builtins.str = ...,
+        held: _builtins.str = ...,
+        available: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "balance", b"balance", "currency", b"currency", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "available", b"available", "balance", b"balance", "currency", b"currency", "held", b"held", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -34,7 +34,7 @@ WITH locked AS (
     WHERE id = ANY(ARRAY[$2::uuid, $3::uuid]) ORDER BY id FOR UPDATE
 ), earlier AS (
     SELECT id, from_account_id, to_account_id, amount, currency, description, status, idempotency_key,
-           request_fingerprint, created_at
+           request_fingerprint, created_at, kind, reverses_transfer_id, hold_id
     FROM transfers WHERE $7::text IS NOT NULL AND from_account_id = $2::uuid AND idempotency_key = $7::text
 ), ok AS (
     SELECT 1 FROM locked s, locked r
@@ -43,9 +43,9 @@ WITH locked AS (
       AND NOT EXISTS (SELECT 1 FROM earlier)
 ), made AS (
     INSERT INTO transfers (id, from_account_id, to_account_id, amount, currency, description, status,
-                           idempotency_key, request_fingerprint, created_at)
+                           idempotency_key, request_fingerprint, created_at, kind, reverses_transfer_id, hold_id)
     SELECT $1::uuid, $2::uuid, $3::uuid, $4::numeric, $5::text, $6::text, 'completed', $7::text, $8::text,
-           $9::timestamptz
+           $9::timestamptz, $17::text, $18::uuid, $19::uuid
     WHERE EXISTS (SELECT 1 FROM ok)
     ON CONFLICT ON CONSTRAINT transfers_idempotency_key DO NOTHING
     RETURNING id
@@ -76,7 +76,7 @@ FROM outcome
 """
 FIND_TRANSFER = """
 SELECT id, from_account_id, to_account_id, amount, currency, description, status, idempotency_key,
-       request_fingerprint, created_at
+       request_fingerprint, created_at, kind, reverses_transfer_id, hold_id
 FROM transfers WHERE from_account_id = $1 AND idempotency_key = $2
 """
 # A transfer to make, its outbox event, and the user who must own its sender.
@@ -169,6 +169,7 @@ def _arguments(t: Transfer, event: OutboxEvent, owner: uuid.UUID) -> tuple[Any, 
         t.id, t.from_account_id, t.to_account_id, t.amount, t.currency, t.description, t.idempotency_key,
         t.request_fingerprint, t.created_at, owner,
         event.id, event.aggregatetype, event.aggregateid, event.type, json.dumps(event.payload), event.traceparent,
+        t.kind, t.reverses_transfer_id, t.hold_id,
     )  # fmt: skip
 
 
@@ -212,6 +213,9 @@ def _transfer(row: dict[str, Any]) -> Transfer:
         idempotency_key=row["idempotency_key"],
         request_fingerprint=row["request_fingerprint"],
         created_at=_timestamp(row["created_at"]),
+        kind=row["kind"],
+        reverses_transfer_id=uuid.UUID(row["reverses_transfer_id"]) if row["reverses_transfer_id"] else None,
+        hold_id=uuid.UUID(row["hold_id"]) if row["hold_id"] else None,
     )
 
 

@@ -115,6 +115,9 @@ class Transfer:
     status: str = "completed"
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     created_at: datetime = field(default_factory=now)
+    kind: str = "transfer"  # "transfer"; "reversal" of the transfer it names; "capture" of the hold it names
+    reverses_transfer_id: uuid.UUID | None = None
+    hold_id: uuid.UUID | None = None
 
 
 def new_transfer(request: TransferRequest) -> Transfer:

@@ -167,12 +167,20 @@ def _transfer(t: Transfer) -> bank_pb2.Transfer:
         description=t.description or "",
         status=t.status,
         created_at=t.created_at.isoformat(),
+        kind=t.kind,
+        reverses_transfer_id=str(t.reverses_transfer_id or ""),
+        hold_id=str(t.hold_id or ""),
     )
 
 
 def _balance(a: Account) -> bank_pb2.GetBalanceResponse:
     return bank_pb2.GetBalanceResponse(
-        account_id=str(a.id), balance=format_amount(a.balance), currency=a.currency, updated_at=a.updated_at.isoformat()
+        account_id=str(a.id),
+        balance=format_amount(a.balance),
+        currency=a.currency,
+        updated_at=a.updated_at.isoformat(),
+        held=format_amount(a.held),
+        available=format_amount(a.available),
     )
 
 
