@@ -57,7 +57,12 @@ class Backend:
     async def balance(self, *args: Any) -> schemas.Balance:
         self.calls.append(("balance", args))
         return schemas.Balance(
-            account_id=uuid.UUID(ACCOUNT), balance="1.00", currency="RUB", updated_at="2026-01-01T00:00:00+00:00"
+            account_id=uuid.UUID(ACCOUNT),
+            balance="1.00",
+            held="0.00",
+            available="1.00",
+            currency="RUB",
+            updated_at="2026-01-01T00:00:00+00:00",
         )
 
     async def top_up(self, *args: Any) -> None:
