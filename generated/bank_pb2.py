@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\nbank.proto\x12\x0ewallet.bank.v1\"\x96\x01\n\x14TransferMoneyRequest\x12\x17\n\x0f\x66rom_account_id\x18\x01 \x01(\t\x12\x15\n\rto_account_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"\xe7\x01\n\x08Transfer\x12\x13\n\x0btransfer_id\x18\x01 \x01(\t\x12\x17\n\x0f\x66rom_account_id\x18\x02 \x01(\t\x12\x15\n\rto_account_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61mount\x18\x04 \x01(\t\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x0c\n\x04kind\x18\t \x01(\t\x12\x1c\n\x14reverses_transfer_id\x18\n \x01(\t\x12\x0f\n\x07hold_id\x18\x0b \x01(\t\"U\n\x15TransferMoneyResponse\x12*\n\x08transfer\x18\x01 \x01(\x0b\x32\x18.wallet.bank.v1.Transfer\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\'\n\x11GetBalanceRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"\x80\x01\n\x12GetBalanceResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x12\n\nupdated_at\x18\x04 \x01(\t\x12\x0c\n\x04held\x18\x05 \x01(\t\x12\x11\n\tavailable\x18\x06 \x01(\t\"\x99\x01\n\x13\x44\x65positMoneyRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x12\n\npayment_id\x18\x04 \x01(\t\x12\x10\n\x08topup_id\x18\x05 \x01(\t\x12\x12\n\ncard_last4\x18\x06 \x01(\t\x12\x12\n\ncard_brand\x18\x07 \x01(\t\"\x8d\x01\n\x07\x44\x65posit\x12\x12\n\ndeposit_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x12\n\npayment_id\x18\x05 \x01(\t\x12\x10\n\x08topup_id\x18\x06 \x01(\t\x12\x12\n\ncreated_at\x18\x07 \x01(\t\"R\n\x14\x44\x65positMoneyResponse\x12(\n\x07\x64\x65posit\x18\x01 \x01(\x0b\x32\x17.wallet.bank.v1.Deposit\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"K\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\"K\n\x13RegisterUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\"o\n\x14RegisterUserResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.wallet.bank.v1.User\x12\x33\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\".wallet.bank.v1.GetBalanceResponse\"9\n\x13\x41uthenticateRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\":\n\x14\x41uthenticateResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.wallet.bank.v1.User\"\x10\n\x0eGetUserRequest\"k\n\x0fGetUserResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.wallet.bank.v1.User\x12\x34\n\x08\x61\x63\x63ounts\x18\x02 \x03(\x0b\x32\".wallet.bank.v1.GetBalanceResponse\"B\n\x12OpenAccountRequest\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x1a\n\x12provision_username\x18\x02 \x01(\t\"J\n\x13OpenAccountResponse\x12\x33\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\".wallet.bank.v1.GetBalanceResponse2\xf5\x04\n\x0b\x42\x61nkService\x12\\\n\rTransferMoney\x12$.wallet.bank.v1.TransferMoneyRequest\x1a%.wallet.bank.v1.TransferMoneyResponse\x12S\n\nGetBalance\x12!.wallet.bank.v1.GetBalanceRequest\x1a\".wallet.bank.v1.GetBalanceResponse\x12Y\n\x0c\x44\x65positMoney\x12#.wallet.bank.v1.DepositMoneyRequest\x1a$.wallet.bank.v1.DepositMoneyResponse\x12Y\n\x0cRegisterUser\x12#.wallet.bank.v1.RegisterUserRequest\x1a$.wallet.bank.v1.RegisterUserResponse\x12Y\n\x0c\x41uthenticate\x12#.wallet.bank.v1.AuthenticateRequest\x1a$.wallet.bank.v1.AuthenticateResponse\x12J\n\x07GetUser\x12\x1e.wallet.bank.v1.GetUserRequest\x1a\x1f.wallet.bank.v1.GetUserResponse\x12V\n\x0bOpenAccount\x12\".wallet.bank.v1.OpenAccountRequest\x1a#.wallet.bank.v1.OpenAccountResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\nbank.proto\x12\x0ewallet.bank.v1\"\x96\x01\n\x14TransferMoneyRequest\x12\x17\n\x0f\x66rom_account_id\x18\x01 \x01(\t\x12\x15\n\rto_account_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"\xe7\x01\n\x08Transfer\x12\x13\n\x0btransfer_id\x18\x01 \x01(\t\x12\x17\n\x0f\x66rom_account_id\x18\x02 \x01(\t\x12\x15\n\rto_account_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61mount\x18\x04 \x01(\t\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x0c\n\x04kind\x18\t \x01(\t\x12\x1c\n\x14reverses_transfer_id\x18\n \x01(\t\x12\x0f\n\x07hold_id\x18\x0b \x01(\t\"U\n\x15TransferMoneyResponse\x12*\n\x08transfer\x18\x01 \x01(\x0b\x32\x18.wallet.bank.v1.Transfer\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"3\n\x11GetBalanceRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\n\n\x02\x61t\x18\x02 \x01(\t\"\x8c\x01\n\x12GetBalanceResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x12\n\nupdated_at\x18\x04 \x01(\t\x12\x0c\n\x04held\x18\x05 \x01(\t\x12\x11\n\tavailable\x18\x06 \x01(\t\x12\n\n\x02\x61t\x18\x07 \x01(\t\"\x99\x01\n\x13\x44\x65positMoneyRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x12\n\npayment_id\x18\x04 \x01(\t\x12\x10\n\x08topup_id\x18\x05 \x01(\t\x12\x12\n\ncard_last4\x18\x06 \x01(\t\x12\x12\n\ncard_brand\x18\x07 \x01(\t\"\x8d\x01\n\x07\x44\x65posit\x12\x12\n\ndeposit_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x12\n\npayment_id\x18\x05 \x01(\t\x12\x10\n\x08topup_id\x18\x06 \x01(\t\x12\x12\n\ncreated_at\x18\x07 \x01(\t\"R\n\x14\x44\x65positMoneyResponse\x12(\n\x07\x64\x65posit\x18\x01 \x01(\x0b\x32\x17.wallet.bank.v1.Deposit\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"K\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\"K\n\x13RegisterUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\"o\n\x14RegisterUserResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.wallet.bank.v1.User\x12\x33\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\".wallet.bank.v1.GetBalanceResponse\"9\n\x13\x41uthenticateRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\":\n\x14\x41uthenticateResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.wallet.bank.v1.User\"\x10\n\x0eGetUserRequest\"k\n\x0fGetUserResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.wallet.bank.v1.User\x12\x34\n\x08\x61\x63\x63ounts\x18\x02 \x03(\x0b\x32\".wallet.bank.v1.GetBalanceResponse\"B\n\x12OpenAccountRequest\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x1a\n\x12provision_username\x18\x02 \x01(\t\"J\n\x13OpenAccountResponse\x12\x33\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\".wallet.bank.v1.GetBalanceResponse\"M\n\x13GetStatementRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x11\n\tfrom_time\x18\x02 \x01(\t\x12\x0f\n\x07to_time\x18\x03 \x01(\t\"\xb7\x01\n\rStatementLine\x12\x13\n\x0bmovement_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x11\n\tdirection\x18\x04 \x01(\t\x12\x1f\n\x17\x63ounterparty_account_id\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x13\n\x0boccurred_at\x18\x07 \x01(\t\x12\x15\n\rbalance_after\x18\x08 \x01(\t\"\xf4\x01\n\x14GetStatementResponse\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x11\n\tfrom_time\x18\x03 \x01(\t\x12\x0f\n\x07to_time\x18\x04 \x01(\t\x12\x17\n\x0fopening_balance\x18\x05 \x01(\t\x12\x17\n\x0f\x63losing_balance\x18\x06 \x01(\t\x12\x10\n\x08total_in\x18\x07 \x01(\t\x12\x11\n\ttotal_out\x18\x08 \x01(\t\x12\r\n\x05\x63ount\x18\t \x01(\x05\x12,\n\x05lines\x18\n \x03(\x0b\x32\x1d.wallet.bank.v1.StatementLine2\xd0\x05\n\x0b\x42\x61nkService\x12\\\n\rTransferMoney\x12$.wallet.bank.v1.TransferMoneyRequest\x1a%.wallet.bank.v1.TransferMoneyResponse\x12S\n\nGetBalance\x12!.wallet.bank.v1.GetBalanceRequest\x1a\".wallet.bank.v1.GetBalanceResponse\x12Y\n\x0cGetStatement\x12#.wallet.bank.v1.GetStatementRequest\x1a$.wallet.bank.v1.GetStatementResponse\x12Y\n\x0c\x44\x65positMoney\x12#.wallet.bank.v1.DepositMoneyRequest\x1a$.wallet.bank.v1.DepositMoneyResponse\x12Y\n\x0cRegisterUser\x12#.wallet.bank.v1.RegisterUserRequest\x1a$.wallet.bank.v1.RegisterUserResponse\x12Y\n\x0c\x41uthenticate\x12#.wallet.bank.v1.AuthenticateRequest\x1a$.wallet.bank.v1.AuthenticateResponse\x12J\n\x07GetUser\x12\x1e.wallet.bank.v1.GetUserRequest\x1a\x1f.wallet.bank.v1.GetUserResponse\x12V\n\x0bOpenAccount\x12\".wallet.bank.v1.OpenAccountRequest\x1a#.wallet.bank.v1.OpenAccountResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,33 +38,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRANSFERMONEYRESPONSE']._serialized_start=417
   _globals['_TRANSFERMONEYRESPONSE']._serialized_end=502
   _globals['_GETBALANCEREQUEST']._serialized_start=504
-  _globals['_GETBALANCEREQUEST']._serialized_end=543
-  _globals['_GETBALANCERESPONSE']._serialized_start=546
-  _globals['_GETBALANCERESPONSE']._serialized_end=674
-  _globals['_DEPOSITMONEYREQUEST']._serialized_start=677
-  _globals['_DEPOSITMONEYREQUEST']._serialized_end=830
-  _globals['_DEPOSIT']._serialized_start=833
-  _globals['_DEPOSIT']._serialized_end=974
-  _globals['_DEPOSITMONEYRESPONSE']._serialized_start=976
-  _globals['_DEPOSITMONEYRESPONSE']._serialized_end=1058
-  _globals['_USER']._serialized_start=1060
-  _globals['_USER']._serialized_end=1135
-  _globals['_REGISTERUSERREQUEST']._serialized_start=1137
-  _globals['_REGISTERUSERREQUEST']._serialized_end=1212
-  _globals['_REGISTERUSERRESPONSE']._serialized_start=1214
-  _globals['_REGISTERUSERRESPONSE']._serialized_end=1325
-  _globals['_AUTHENTICATEREQUEST']._serialized_start=1327
-  _globals['_AUTHENTICATEREQUEST']._serialized_end=1384
-  _globals['_AUTHENTICATERESPONSE']._serialized_start=1386
-  _globals['_AUTHENTICATERESPONSE']._serialized_end=1444
-  _globals['_GETUSERREQUEST']._serialized_start=1446
-  _globals['_GETUSERREQUEST']._serialized_end=1462
-  _globals['_GETUSERRESPONSE']._serialized_start=1464
-  _globals['_GETUSERRESPONSE']._serialized_end=1571
-  _globals['_OPENACCOUNTREQUEST']._serialized_start=1573
-  _globals['_OPENACCOUNTREQUEST']._serialized_end=1639
-  _globals['_OPENACCOUNTRESPONSE']._serialized_start=1641
-  _globals['_OPENACCOUNTRESPONSE']._serialized_end=1715
-  _globals['_BANKSERVICE']._serialized_start=1718
-  _globals['_BANKSERVICE']._serialized_end=2347
+  _globals['_GETBALANCEREQUEST']._serialized_end=555
+  _globals['_GETBALANCERESPONSE']._serialized_start=558
+  _globals['_GETBALANCERESPONSE']._serialized_end=698
+  _globals['_DEPOSITMONEYREQUEST']._serialized_start=701
+  _globals['_DEPOSITMONEYREQUEST']._serialized_end=854
+  _globals['_DEPOSIT']._serialized_start=857
+  _globals['_DEPOSIT']._serialized_end=998
+  _globals['_DEPOSITMONEYRESPONSE']._serialized_start=1000
+  _globals['_DEPOSITMONEYRESPONSE']._serialized_end=1082
+  _globals['_USER']._serialized_start=1084
+  _globals['_USER']._serialized_end=1159
+  _globals['_REGISTERUSERREQUEST']._serialized_start=1161
+  _globals['_REGISTERUSERREQUEST']._serialized_end=1236
+  _globals['_REGISTERUSERRESPONSE']._serialized_start=1238
+  _globals['_REGISTERUSERRESPONSE']._serialized_end=1349
+  _globals['_AUTHENTICATEREQUEST']._serialized_start=1351
+  _globals['_AUTHENTICATEREQUEST']._serialized_end=1408
+  _globals['_AUTHENTICATERESPONSE']._serialized_start=1410
+  _globals['_AUTHENTICATERESPONSE']._serialized_end=1468
+  _globals['_GETUSERREQUEST']._serialized_start=1470
+  _globals['_GETUSERREQUEST']._serialized_end=1486
+  _globals['_GETUSERRESPONSE']._serialized_start=1488
+  _globals['_GETUSERRESPONSE']._serialized_end=1595
+  _globals['_OPENACCOUNTREQUEST']._serialized_start=1597
+  _globals['_OPENACCOUNTREQUEST']._serialized_end=1663
+  _globals['_OPENACCOUNTRESPONSE']._serialized_start=1665
+  _globals['_OPENACCOUNTRESPONSE']._serialized_end=1739
+  _globals['_GETSTATEMENTREQUEST']._serialized_start=1741
+  _globals['_GETSTATEMENTREQUEST']._serialized_end=1818
+  _globals['_STATEMENTLINE']._serialized_start=1821
+  _globals['_STATEMENTLINE']._serialized_end=2004
+  _globals['_GETSTATEMENTRESPONSE']._serialized_start=2007
+  _globals['_GETSTATEMENTRESPONSE']._serialized_end=2251
+  _globals['_BANKSERVICE']._serialized_start=2254
+  _globals['_BANKSERVICE']._serialized_end=2974
 # @@protoc_insertion_point(module_scope)

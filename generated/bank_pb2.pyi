@@ -141,15 +141,21 @@ class GetBalanceRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
+    at: _builtins.str
+    """Optional RFC 3339 time with an offset: the balance at that instant, from the ledger's entries (those at or
+    before it) and the holds open then. Empty: the current balance. After the Bank's clock: INVALID_TIME_RANGE.
+    """
     def __init__(
         self,
         *,
         account_id: _builtins.str = ...,
+        at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "at", b"at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -165,6 +171,7 @@ class GetBalanceResponse(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _builtins.int
     HELD_FIELD_NUMBER: _builtins.int
     AVAILABLE_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     balance: _builtins.str
     """decimal string with 2 decimals"""
@@ -175,6 +182,8 @@ class GetBalanceResponse(_message.Message):
     """reserved by open holds: part of the balance, not available"""
     available: _builtins.str
     """balance - held: what transfers and new holds may spend"""
+    at: _builtins.str
+    """RFC 3339, UTC: the instant answered (the request's `at`, else the read time)"""
     def __init__(
         self,
         *,
@@ -184,10 +193,11 @@ class GetBalanceResponse(_message.Message):
         updated_at: _builtins.str = ...,
         held: _builtins.str = ...,
         available: _builtins.str = ...,
+        at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "available", b"available", "balance", b"balance", "currency", b"currency", "held", b"held", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "at", b"at", "available", b"available", "balance", b"balance", "currency", b"currency", "held", b"held", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -502,3 +512,129 @@ class OpenAccountResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___OpenAccountResponse: _TypeAlias = OpenAccountResponse  # noqa: Y015
+
+@_typing.final
+class GetStatementRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    FROM_TIME_FIELD_NUMBER: _builtins.int
+    TO_TIME_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    from_time: _builtins.str
+    """RFC 3339 with an offset: the first instant of the period (inclusive)"""
+    to_time: _builtins.str
+    """RFC 3339 with an offset: the end of the period (exclusive); not after now"""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        from_time: _builtins.str = ...,
+        to_time: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "from_time", b"from_time", "to_time", b"to_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStatementRequest: _TypeAlias = GetStatementRequest  # noqa: Y015
+
+@_typing.final
+class StatementLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOVEMENT_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    DIRECTION_FIELD_NUMBER: _builtins.int
+    COUNTERPARTY_ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    BALANCE_AFTER_FIELD_NUMBER: _builtins.int
+    movement_id: _builtins.str
+    """the transfer's, the deposit's or the opening movement's id"""
+    kind: _builtins.str
+    """"opening", "transfer", "reversal", "capture" or "topup" """
+    amount: _builtins.str
+    """signed: the change to the account's balance, e.g. "-10.50" """
+    direction: _builtins.str
+    """"debit" (money left the account) or "credit" """
+    counterparty_account_id: _builtins.str
+    """the other account of a transfer; empty otherwise"""
+    description: _builtins.str
+    occurred_at: _builtins.str
+    """RFC 3339, UTC, with microseconds"""
+    balance_after: _builtins.str
+    def __init__(
+        self,
+        *,
+        movement_id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        amount: _builtins.str = ...,
+        direction: _builtins.str = ...,
+        counterparty_account_id: _builtins.str = ...,
+        description: _builtins.str = ...,
+        occurred_at: _builtins.str = ...,
+        balance_after: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "balance_after", b"balance_after", "counterparty_account_id", b"counterparty_account_id", "description", b"description", "direction", b"direction", "kind", b"kind", "movement_id", b"movement_id", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StatementLine: _TypeAlias = StatementLine  # noqa: Y015
+
+@_typing.final
+class GetStatementResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    FROM_TIME_FIELD_NUMBER: _builtins.int
+    TO_TIME_FIELD_NUMBER: _builtins.int
+    OPENING_BALANCE_FIELD_NUMBER: _builtins.int
+    CLOSING_BALANCE_FIELD_NUMBER: _builtins.int
+    TOTAL_IN_FIELD_NUMBER: _builtins.int
+    TOTAL_OUT_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    currency: _builtins.str
+    from_time: _builtins.str
+    """RFC 3339, UTC"""
+    to_time: _builtins.str
+    """RFC 3339, UTC"""
+    opening_balance: _builtins.str
+    """the entries before from_time"""
+    closing_balance: _builtins.str
+    """the entries before to_time: opening_balance + total_in - total_out"""
+    total_in: _builtins.str
+    total_out: _builtins.str
+    count: _builtins.int
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___StatementLine]:
+        """oldest first"""
+
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        currency: _builtins.str = ...,
+        from_time: _builtins.str = ...,
+        to_time: _builtins.str = ...,
+        opening_balance: _builtins.str = ...,
+        closing_balance: _builtins.str = ...,
+        total_in: _builtins.str = ...,
+        total_out: _builtins.str = ...,
+        count: _builtins.int = ...,
+        lines: _abc.Iterable[Global___StatementLine] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "closing_balance", b"closing_balance", "count", b"count", "currency", b"currency", "from_time", b"from_time", "lines", b"lines", "opening_balance", b"opening_balance", "to_time", b"to_time", "total_in", b"total_in", "total_out", b"total_out"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStatementResponse: _TypeAlias = GetStatementResponse  # noqa: Y015

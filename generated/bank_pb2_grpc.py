@@ -58,6 +58,11 @@ class BankServiceStub:
                 request_serializer=bank__pb2.GetBalanceRequest.SerializeToString,
                 response_deserializer=bank__pb2.GetBalanceResponse.FromString,
                 _registered_method=True)
+        self.GetStatement = channel.unary_unary(
+                '/wallet.bank.v1.BankService/GetStatement',
+                request_serializer=bank__pb2.GetStatementRequest.SerializeToString,
+                response_deserializer=bank__pb2.GetStatementResponse.FromString,
+                _registered_method=True)
         self.DepositMoney = channel.unary_unary(
                 '/wallet.bank.v1.BankService/DepositMoney',
                 request_serializer=bank__pb2.DepositMoneyRequest.SerializeToString,
@@ -118,6 +123,15 @@ class BankServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStatement(self, request, context):
+        """The account's movements over [from_time, to_time), each with the balance after it, between the balance just
+        before from_time and the balance just before to_time; same readers as GetBalance. INVALID_TIME_RANGE when the
+        period is not a valid one of at most 366 days in the past, or holds more than 1000 operations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DepositMoney(self, request, context):
         """Credits an account for a settled card payment, exactly once per payment id (service calls).
         """
@@ -165,6 +179,11 @@ def add_BankServiceServicer_to_server(servicer, server):
                     servicer.GetBalance,
                     request_deserializer=bank__pb2.GetBalanceRequest.FromString,
                     response_serializer=bank__pb2.GetBalanceResponse.SerializeToString,
+            ),
+            'GetStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatement,
+                    request_deserializer=bank__pb2.GetStatementRequest.FromString,
+                    response_serializer=bank__pb2.GetStatementResponse.SerializeToString,
             ),
             'DepositMoney': grpc.unary_unary_rpc_method_handler(
                     servicer.DepositMoney,
@@ -260,6 +279,33 @@ class BankService:
             '/wallet.bank.v1.BankService/GetBalance',
             bank__pb2.GetBalanceRequest.SerializeToString,
             bank__pb2.GetBalanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/GetStatement',
+            bank__pb2.GetStatementRequest.SerializeToString,
+            bank__pb2.GetStatementResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,11 @@ class BankServiceStub:
     """Current balance of one account: the owner's or, for role auditor, any. Without a caller
     (service calls, e.g. the Card Adapter's checks) any account.
     """
+    GetStatement: _grpc.UnaryUnaryMultiCallable[_bank_pb2.GetStatementRequest, _bank_pb2.GetStatementResponse]
+    """The account's movements over [from_time, to_time), each with the balance after it, between the balance just
+    before from_time and the balance just before to_time; same readers as GetBalance. INVALID_TIME_RANGE when the
+    period is not a valid one of at most 366 days in the past, or holds more than 1000 operations.
+    """
     DepositMoney: _grpc.UnaryUnaryMultiCallable[_bank_pb2.DepositMoneyRequest, _bank_pb2.DepositMoneyResponse]
     """Credits an account for a settled card payment, exactly once per payment id (service calls)."""
     RegisterUser: _grpc.UnaryUnaryMultiCallable[_bank_pb2.RegisterUserRequest, _bank_pb2.RegisterUserResponse]
@@ -92,6 +97,11 @@ class BankServiceAsyncStub(BankServiceStub):
     GetBalance: _aio.UnaryUnaryMultiCallable[_bank_pb2.GetBalanceRequest, _bank_pb2.GetBalanceResponse]  # type: ignore[assignment]
     """Current balance of one account: the owner's or, for role auditor, any. Without a caller
     (service calls, e.g. the Card Adapter's checks) any account.
+    """
+    GetStatement: _aio.UnaryUnaryMultiCallable[_bank_pb2.GetStatementRequest, _bank_pb2.GetStatementResponse]  # type: ignore[assignment]
+    """The account's movements over [from_time, to_time), each with the balance after it, between the balance just
+    before from_time and the balance just before to_time; same readers as GetBalance. INVALID_TIME_RANGE when the
+    period is not a valid one of at most 366 days in the past, or holds more than 1000 operations.
     """
     DepositMoney: _aio.UnaryUnaryMultiCallable[_bank_pb2.DepositMoneyRequest, _bank_pb2.DepositMoneyResponse]  # type: ignore[assignment]
     """Credits an account for a settled card payment, exactly once per payment id (service calls)."""
@@ -139,6 +149,17 @@ class BankServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_bank_pb2.GetBalanceResponse, _abc.Awaitable[_bank_pb2.GetBalanceResponse]]:
         """Current balance of one account: the owner's or, for role auditor, any. Without a caller
         (service calls, e.g. the Card Adapter's checks) any account.
+        """
+
+    @_abc_1.abstractmethod
+    def GetStatement(
+        self,
+        request: _bank_pb2.GetStatementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.GetStatementResponse, _abc.Awaitable[_bank_pb2.GetStatementResponse]]:
+        """The account's movements over [from_time, to_time), each with the balance after it, between the balance just
+        before from_time and the balance just before to_time; same readers as GetBalance. INVALID_TIME_RANGE when the
+        period is not a valid one of at most 366 days in the past, or holds more than 1000 operations.
         """
 
     @_abc_1.abstractmethod
