@@ -3,11 +3,14 @@
 docker-compose), starts dockerd if none runs (its data, so every image layer, cached in ~/.cache/wallet/docker), builds
 the Debian base image and the images, and stops only what it started."""
 
+import fcntl
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from stack import compose_secrets, images, processes
@@ -20,6 +23,11 @@ DATA_ROOT = CACHE / "docker"
 RUN_DIR = CACHE / "docker-run"
 PIDFILE = RUN_DIR / "dockerd.pid"
 ENGINE_LOG = RUN_DIR / "dockerd.log"
+# Held by a `make compose-test` while it runs: a second one waits (one project wallet-test, and each stops the engine
+# it started, which the other would be using).
+TEST_LOCK = RUN_DIR / "compose-test.lock"
+# Written when WALLET_KEEP_COMPOSE=1 leaves running the engine a run started: the next run stops it again.
+KEPT_ENGINE = RUN_DIR / "dockerd.kept"
 SECRETS_DIR = REPO_ROOT / ".compose"
 PROJECT = "wallet"  # make compose-up's; make compose-test runs a project of its own beside it
 TEST_PROJECT = "wallet-test"
@@ -41,12 +49,14 @@ CONTAINER_TESTS = ["tests/integration/test_bank_on_postgres.py", "tests/integrat
 
 
 def ensure_engine() -> bool:
-    """The Docker engine answers; True if it was started here (then stop_engine() stops it)."""
+    """The Docker engine answers; True if it was started here (then stop_engine() stops it), or is the one an earlier
+    `make compose-test` started and left running for WALLET_KEEP_COMPOSE=1."""
     ensure_debian_packages(Path("/usr/sbin/dockerd"), "docker.io", "iptables")
     ensure_debian_packages(Path("/usr/bin/docker-compose"), "docker-compose")
     ensure_debian_packages(Path("/usr/bin/mmdebstrap"), "mmdebstrap")
     if engine_running():
-        return False
+        return _kept_engine() is not None
+    KEPT_ENGINE.unlink(missing_ok=True)
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     with ENGINE_LOG.open("ab") as log:
         _started.append(subprocess.Popen(
@@ -61,8 +71,27 @@ def engine_running() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
 
 
+def _kept_engine() -> int | None:
+    """The pid of the dockerd an earlier run kept running (KEPT_ENGINE names it), if it still runs."""
+    try:
+        pid = int(KEPT_ENGINE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if PIDFILE.exists() and PIDFILE.read_text().strip() == str(pid) and processes.alive(pid):
+        return pid
+    KEPT_ENGINE.unlink(missing_ok=True)
+    return None
+
+
+def keep_engine() -> None:
+    """Leave running the dockerd started here (WALLET_KEEP_COMPOSE=1), for the next run to stop."""
+    for engine in _started:
+        KEPT_ENGINE.write_text(f"{engine.pid}\n")
+    _started.clear()
+
+
 def stop_engine() -> None:
-    """Stop the dockerd that ensure_engine() started, waiting until it has exited (its containerd with it)."""
+    """Stop the dockerd that ensure_engine() started (or adopted), waiting until it has exited (containerd with it)."""
     for engine in _started:
         engine.terminate()
         try:
@@ -71,6 +100,11 @@ def stop_engine() -> None:
             engine.kill()
             engine.wait()
     _started.clear()
+    kept = _kept_engine()
+    if kept is not None:
+        os.kill(kept, signal.SIGTERM)
+        processes.wait_until(lambda: not processes.alive(kept), 60, "the kept dockerd to exit")
+        KEPT_ENGINE.unlink(missing_ok=True)
 
 
 def prepare() -> None:
@@ -169,28 +203,58 @@ def pytest(args: Sequence[str], env: dict[str, str]) -> int:
     return subprocess.run(argv, cwd=REPO_ROOT, env={**os.environ, **env}, check=False).returncode
 
 
+@contextmanager
+def one_test_run() -> Iterator[None]:
+    """This machine's only `make compose-test` while it runs (another one waits for TEST_LOCK); a SIGTERM (a CI
+    timeout) unwinds it like Ctrl-C, so that its teardown runs."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    with TEST_LOCK.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("another make compose-test runs on this machine: waiting until it ends", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def test() -> int:
     """make compose-test: the e2e suite against a compose stack of its own, then integration tests on testcontainers;
-    everything it started is stopped (the stack's volumes removed, the images kept)."""
+    everything it started is stopped (the stack's volumes removed, the images kept). WALLET_KEEP_COMPOSE=1 leaves the
+    stack (and the engine) running for a look at it; the next run removes it first."""
     started = time.monotonic()
-    engine_started = ensure_engine()
-    env = test_env()
-    try:
-        prepare()
-        build(TEST_PROJECT, TEST_FILES, env)
-        print(f"engine, base image and images ready after {time.monotonic() - started:.0f} s", flush=True)
+    keep = os.environ.get("WALLET_KEEP_COMPOSE") == "1"
+    with one_test_run():
+        engine_started = ensure_engine()
+        env = test_env()
         try:
-            up(TEST_PROJECT, TEST_FILES, *(arg for scale in TEST_SCALE for arg in ("--scale", scale)), env=env)
-            e2e = pytest(E2E, env)
+            # What an earlier run left (aborted, or kept by WALLET_KEEP_COMPOSE=1) goes first: the engine restarts
+            # those containers when it starts (restart: unless-stopped), on the old run's ports, secrets and volumes,
+            # and `up` would recreate them over that state.
+            down(TEST_PROJECT, TEST_FILES, "--volumes", env=env)
+            prepare()
+            build(TEST_PROJECT, TEST_FILES, env)
+            print(f"engine, base image and images ready after {time.monotonic() - started:.0f} s", flush=True)
+            try:
+                up(TEST_PROJECT, TEST_FILES, *(arg for scale in TEST_SCALE for arg in ("--scale", scale)), env=env)
+                e2e = pytest(E2E, env)
+            finally:
+                if keep:
+                    print(f"WALLET_KEEP_COMPOSE=1: the stack runs on (docker-compose -p {TEST_PROJECT} ps, logs "
+                          "<service>); the next make compose-test removes it", flush=True)  # fmt: skip
+                else:
+                    down(TEST_PROJECT, TEST_FILES, "--volumes", env=env)
+            containers = pytest(
+                CONTAINER_TESTS, {"WALLET_TEST_INFRA": "containers", "TESTCONTAINERS_RYUK_DISABLED": "true"}
+            )
         finally:
-            if os.environ.get("WALLET_KEEP_COMPOSE") != "1":
-                down(TEST_PROJECT, TEST_FILES, "--volumes", env=env)
-        containers = pytest(
-            CONTAINER_TESTS, {"WALLET_TEST_INFRA": "containers", "TESTCONTAINERS_RYUK_DISABLED": "true"}
-        )
-    finally:
-        if engine_started:
-            stop_engine()
+            if engine_started and keep:
+                keep_engine()
+            elif engine_started:
+                stop_engine()
     print(f"make compose-test: {time.monotonic() - started:.0f} s", flush=True)
     return e2e or containers
 
