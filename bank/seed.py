@@ -1,5 +1,5 @@
-"""Loads what is missing: the demo users and accounts (Alice, Bob, an auditor) by `make up`, not by migrations,
-and the accounts and users of the tests and benchmarks."""
+"""Loads what is missing: the demo users and accounts (Alice, Bob, an auditor, an operator) by `make up`, not by
+migrations, and the accounts and users of the tests and benchmarks."""
 
 import asyncio
 import uuid
@@ -39,6 +39,7 @@ DEMO_USERS = [
     SeedUser("alice", "alice-password", accounts=(ALICE,)),
     SeedUser("bob", "bob-password", accounts=(BOB,)),
     SeedUser("auditor", "auditor-password", Role.AUDITOR),
+    SeedUser("operator", "operator-password", Role.OPERATOR),
 ]
 
 

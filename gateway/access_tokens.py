@@ -25,7 +25,7 @@ from gateway.config import Settings
 log = logging.getLogger("gateway.auth")
 LOCAL_ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"  # RFC 9068: an access token, not an ID token signed by the same key
-ROLES = ("customer", "auditor")
+ROLES = ("customer", "auditor", "operator")
 _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.S)
 
 

@@ -36,6 +36,19 @@ class BankClient:
         request = bank_pb2.GetBalanceRequest(account_id=account_id)
         return _balance(await self._call(self._stub.GetBalance, request, caller))
 
+    async def reverse(
+        self, caller: Principal, transfer_id: str, body: schemas.ReversalCreate, idempotency_key: str | None
+    ) -> tuple[schemas.Transfer, bool]:
+        request = bank_pb2.ReverseTransferRequest(
+            transfer_id=transfer_id,
+            amount=body.amount or "",
+            description=body.description or "",
+            idempotency_key=idempotency_key or internal_idempotency_key(),
+        )
+        reply = await self._call(self._stub.ReverseTransfer, request, caller)
+        # As for a transfer: a replay of the key we minted is our own retry, the first answer for the client.
+        return transfer_of(reply.transfer), reply.replayed and idempotency_key is not None
+
     async def register(self, body: schemas.UserCreate) -> schemas.UserProfile:
         request = bank_pb2.RegisterUserRequest(username=body.username, password=body.password, currency=body.currency)
         reply = await self._call(self._stub.RegisterUser, request)

@@ -44,6 +44,9 @@ REASONS: dict[Reason, tuple[int, str]] = {
     Reason.WEAK_PASSWORD: (400, "Password too weak"),
     Reason.USERNAME_TAKEN: (409, "Username taken"),
     Reason.USER_NOT_FOUND: (404, "User not found"),
+    Reason.TRANSFER_NOT_FOUND: (404, "Transfer not found"),
+    Reason.ALREADY_REVERSED: (409, "The transfer has been reversed already"),
+    Reason.NOT_REVERSIBLE: (400, "A reversal cannot be reversed"),
     Reason.INVALID_CREDENTIALS: (400, "Invalid username or password"),
     Reason.INVALID_PAGE_TOKEN: (400, "Invalid cursor"),
     Reason.INVALID_PAGE_SIZE: (400, "Invalid limit"),
@@ -51,6 +54,9 @@ REASONS: dict[Reason, tuple[int, str]] = {
     Reason.ANALYTICS_STORE_UNAVAILABLE: (503, "Operation history store unavailable"),
     Reason.ANALYTICS_STORE_TIMEOUT: (504, "Operation history store did not answer in time"),
 }
+# The conflicts that end by themselves, where a retry may succeed: their 409 says Retry-After, the others' (e.g.
+# ALREADY_REVERSED) do not.
+RETRY_LATER = {Reason.IDEMPOTENCY_KEY_IN_FLIGHT, Reason.CONCURRENCY_CONFLICT}
 
 # status code when the service gave no reason -> (HTTP status, code suffix, title, what the client may do)
 CODES: dict[grpc.StatusCode, tuple[int, str, str, str]] = {
@@ -68,7 +74,7 @@ def to_problem(error: grpc.aio.AioRpcError, service: str) -> ProblemError:
     if reason in REASONS:
         # A reason comes with a message our own service wrote for its callers (e.g. the balance short of an amount).
         status, title = REASONS[Reason(reason)]
-        headers = {"Retry-After": "1"} if status in (409, 503) else None
+        headers = {"Retry-After": "1"} if status == 503 or reason in RETRY_LATER else None
         return ProblemError(status, reason.lower(), title, error.details(), headers)
     # Without one the text is gRPC's own (addresses, resolver and TLS errors) or an unexpected failure's:
     # it goes to the log with the request id, and the client gets a fixed sentence.

@@ -26,6 +26,20 @@ class TransferCreate(BaseModel):
     )
 
 
+class ReversalCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str | None = Field(
+        default=None,
+        pattern=AMOUNT_PATTERN,
+        description="Greater than zero, at most the transfer's amount, at most 2 decimals; omitted: the whole amount",
+        examples=["10.00"],
+    )
+    description: str | None = Field(
+        default=None, max_length=255, pattern=FREE_TEXT_PATTERN, description="One line, no control characters"
+    )
+
+
 class Transfer(BaseModel):
     transfer_id: UUID
     from_account_id: UUID
@@ -247,7 +261,10 @@ class AccountCreate(BaseModel):
 class UserProfile(BaseModel):
     user_id: UUID = Field(description="The `sub` of the user's access tokens")
     username: str
-    role: Literal["customer", "auditor"] = Field(description="customer: owns accounts; auditor: reads every account")
+    role: Literal["customer", "auditor", "operator"] = Field(
+        description="customer: owns accounts; auditor: reads every account; operator: reads every account and "
+        "may reverse any transfer"
+    )
     created_at: str | None = Field(default=None, description="RFC 3339 timestamp, UTC")
     accounts: list[Balance] = Field(description="The accounts the user owns, oldest first")
 

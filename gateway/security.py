@@ -63,6 +63,17 @@ async def money_mover(
     return user
 
 
+async def reverser(
+    user: Annotated[Principal, Depends(authenticated)],
+    limits: Annotated[RateLimits, Depends(rate_limits)],
+    settings: SettingsDep,
+) -> Principal:
+    """Any user within its rate limit for money-moving requests: the Bank decides who may reverse which transfer (its
+    recipient's owner, an operator), and answers the others 403 or 404."""
+    await limits.hit(settings.rate_limit_money, "money", user.subject)
+    return user
+
+
 async def client_address(request: Request) -> str:
     """The caller's address (behind a proxy, uvicorn's --proxy-headers makes it the forwarded one)."""
     return request.client.host if request.client else "unknown"
@@ -70,5 +81,6 @@ async def client_address(request: Request) -> str:
 
 User = Annotated[Principal, Depends(authenticated)]
 MoneyMover = Annotated[Principal, Depends(money_mover)]
+Reverser = Annotated[Principal, Depends(reverser)]
 RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
 ClientAddress = Annotated[str, Depends(client_address)]

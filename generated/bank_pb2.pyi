@@ -113,6 +113,38 @@ class Transfer(_message.Message):
 Global___Transfer: _TypeAlias = Transfer  # noqa: Y015
 
 @_typing.final
+class ReverseTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    transfer_id: _builtins.str
+    """UUID of the transfer to reverse"""
+    amount: _builtins.str
+    """optional: empty reverses the whole amount; else > 0 and at most the original's"""
+    description: _builtins.str
+    """optional, at most 255 characters"""
+    idempotency_key: _builtins.str
+    """optional; scoped to the reversal's sender (the original recipient) like a transfer's"""
+    def __init__(
+        self,
+        *,
+        transfer_id: _builtins.str = ...,
+        amount: _builtins.str = ...,
+        description: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "description", b"description", "idempotency_key", b"idempotency_key", "transfer_id", b"transfer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReverseTransferRequest: _TypeAlias = ReverseTransferRequest  # noqa: Y015
+
+@_typing.final
 class TransferMoneyResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -25,10 +25,12 @@ class Reason(StrEnum):
     INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
     INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
     INVALID_TIME_RANGE = "INVALID_TIME_RANGE"
+    NOT_REVERSIBLE = "NOT_REVERSIBLE"  # a reversal is not reversed in turn
     # Something asked for that does not exist (for this caller).
     ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
     RECIPIENT_NOT_FOUND = "RECIPIENT_NOT_FOUND"
     TOPUP_NOT_FOUND = "TOPUP_NOT_FOUND"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"  # or one the caller may not read (answered alike)
     USER_NOT_FOUND = "USER_NOT_FOUND"
     # Who is asking.
     UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -39,6 +41,7 @@ class Reason(StrEnum):
     IDEMPOTENCY_KEY_IN_FLIGHT = "IDEMPOTENCY_KEY_IN_FLIGHT"
     CONCURRENCY_CONFLICT = "CONCURRENCY_CONFLICT"
     USERNAME_TAKEN = "USERNAME_TAKEN"
+    ALREADY_REVERSED = "ALREADY_REVERSED"  # a transfer is reversed at most once
     # A store the service needs cannot answer now.
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     ANALYTICS_STORE_UNAVAILABLE = "ANALYTICS_STORE_UNAVAILABLE"

@@ -11,7 +11,9 @@ TESTER = SeedUser("tester", "tester-password-1")
 # Another customer, and an auditor: for the ownership tests.
 MALLORY = SeedUser("mallory", "mallory-password-1")
 INSPECTOR = SeedUser("inspector", "inspector-password-1", Role.AUDITOR)
-TEST_USERS = [TESTER, MALLORY, INSPECTOR]
+# An operator: reads every account and may reverse any transfer.
+FIXER = SeedUser("fixer", "fixer-password-1", Role.OPERATOR)
+TEST_USERS = [TESTER, MALLORY, INSPECTOR, FIXER]
 
 
 def login(gateway_url: str, username: str, password: str) -> str:

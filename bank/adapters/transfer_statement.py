@@ -16,6 +16,7 @@ import asyncpg
 
 from bank import metrics
 from bank.config import Settings
+from bank.domain.errors import AlreadyReversed
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Transfer
 from bank.service_layer.transfer_service import TransferAttempt
@@ -87,9 +88,13 @@ LOCK_ACCOUNTS = "SELECT 1 FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id F
 def _translate(error: BaseException) -> Exception | None:
     """Under concurrent transfers from one sender the guard has been seen to pass on a balance another transfer had
     just lowered (once in ~1,200 concurrent transfers); the CHECK then refuses the whole statement, nothing is
-    written, and a new attempt, on a new snapshot, decides again."""
-    if getattr(error, "constraint_name", None) == "balance_not_negative":
+    written, and a new attempt, on a new snapshot, decides again. A second reversal of one transfer breaks its
+    UNIQUE constraint: nothing is written either (bank.service_layer.reversal_service names the first)."""
+    constraint = getattr(error, "constraint_name", None)
+    if constraint == "balance_not_negative":
         return ConcurrencyConflict("the sender's balance changed under the check")
+    if constraint == "transfers_reversed_once":  # a concurrent reversal of the same transfer committed first
+        return AlreadyReversed("the transfer was reversed already")
     return postgres.translate(error)
 
 

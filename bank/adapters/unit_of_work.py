@@ -3,17 +3,17 @@
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import any_, func, insert, select, text
+from sqlalchemy import ColumnElement, any_, func, insert, select, text
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank import metrics
 from bank.adapters import ledger_entries
-from bank.adapters.tables import accounts, deposits, outbox, users
+from bank.adapters.tables import accounts, deposits, outbox, transfers, users
 from bank.domain.events import OutboxEvent
 from bank.domain.ledger import Entry
-from bank.domain.model import Account, Deposit
+from bank.domain.model import Account, Deposit, Transfer
 from bank.domain.users import Role, User
 from kernel.postgres import PostgresTransaction
 
@@ -90,6 +90,16 @@ class PostgresUnitOfWork(PostgresTransaction):
 
     async def get_user(self, user_id: uuid.UUID) -> User | None:
         return _user((await self.conn.execute(select(users).where(users.c.id == user_id))).mappings().first())
+
+    async def get_transfer(self, transfer_id: uuid.UUID) -> Transfer | None:
+        return await self._transfer(transfers.c.id == transfer_id)
+
+    async def find_reversal(self, transfer_id: uuid.UUID) -> Transfer | None:
+        return await self._transfer(transfers.c.reverses_transfer_id == transfer_id)
+
+    async def _transfer(self, where: ColumnElement[bool]) -> Transfer | None:
+        row = (await self.conn.execute(select(transfers).where(where))).mappings().first()
+        return Transfer(**row) if row else None
 
 
 def _account(row) -> Account:

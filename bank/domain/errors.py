@@ -20,6 +20,24 @@ class RecipientNotFound(BankError, AccountNotFound):
     reason = Reason.RECIPIENT_NOT_FOUND
 
 
+class TransferNotFound(BankError):
+    """No such transfer, or one the caller may not read (its accounts are not the caller's): answered alike."""
+
+    reason = Reason.TRANSFER_NOT_FOUND
+
+
+class AlreadyReversed(BankError):
+    """The transfer has its reversal already (named in the message); a transfer is reversed at most once."""
+
+    reason = Reason.ALREADY_REVERSED
+
+
+class NotReversible(BankError, RejectedRequest):
+    """A reversal is not reversed in turn: a new transfer corrects it."""
+
+    reason = Reason.NOT_REVERSIBLE
+
+
 class Unauthenticated(BankError):
     """The call needs an authenticated caller (gRPC metadata x-wallet-subject) and has none."""
 

@@ -17,6 +17,9 @@ _CODES: dict[type[ServiceError], int] = {
     errors.Forbidden: code_pb2.PERMISSION_DENIED,
     errors.UsernameTaken: code_pb2.ALREADY_EXISTS,
     errors.UserNotFound: code_pb2.NOT_FOUND,
+    errors.TransferNotFound: code_pb2.NOT_FOUND,
+    errors.AlreadyReversed: code_pb2.ALREADY_EXISTS,
+    errors.NotReversible: code_pb2.FAILED_PRECONDITION,
 }
 
 

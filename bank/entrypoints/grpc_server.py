@@ -15,10 +15,12 @@ from bank.bootstrap import Bank, bootstrap, reconciliation_sides
 from bank.config import Settings, get_settings
 from bank.domain.errors import Unauthenticated
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
+from bank.domain.reversals import ReversalRequest
 from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.entrypoints.reconciliation_job import ReconciliationJob
 from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
+from bank.service_layer.reversal_service import reverse_transfer
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
 from kernel.errors import ServiceError
@@ -54,6 +56,19 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 metrics.transfer_refused(error)
                 raise
             metrics.transfer_answered(result.transfer.amount, result.transfer.currency, result.replayed)
+            return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
+
+        return await _answer(context, work)
+
+    async def ReverseTransfer(  # gRPC's method name
+        self, request: bank_pb2.ReverseTransferRequest, context: Context
+    ) -> bank_pb2.TransferMoneyResponse:
+        async def work() -> bank_pb2.TransferMoneyResponse:
+            command = ReversalRequest.parse(
+                request.transfer_id, request.amount, request.description, request.idempotency_key
+            )
+            caller = _required_caller(context)
+            result = await reverse_transfer(self.bank.uow, self.bank.transfers, command, caller)
             return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
 
         return await _answer(context, work)

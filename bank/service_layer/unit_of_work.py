@@ -6,7 +6,7 @@ from typing import Protocol
 
 from bank.domain.events import OutboxEvent
 from bank.domain.ledger import Entry
-from bank.domain.model import Account, Deposit
+from bank.domain.model import Account, Deposit, Transfer
 from bank.domain.users import User
 from kernel.transaction import Transaction
 
@@ -41,6 +41,11 @@ class UnitOfWork(Transaction, Protocol):
     async def find_user(self, username: str) -> User | None: ...
 
     async def get_user(self, user_id: uuid.UUID) -> User | None: ...
+
+    async def get_transfer(self, transfer_id: uuid.UUID) -> Transfer | None: ...
+
+    async def find_reversal(self, transfer_id: uuid.UUID) -> Transfer | None:
+        """The reversal of `transfer_id`, if it has one (at most one: transfers_reversed_once)."""
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

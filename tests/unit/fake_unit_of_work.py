@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Self
 
 from bank.domain import ledger, model
+from bank.domain.errors import AlreadyReversed
 from bank.domain.events import OutboxEvent
 from bank.domain.model import Account, Deposit, Transfer
 from bank.domain.users import User
@@ -82,6 +83,12 @@ class FakeUnitOfWork:
     async def get_user(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.store.users.get(user_id))
 
+    async def get_transfer(self, transfer_id: uuid.UUID) -> Transfer | None:
+        return next((t for t in self.store.transfers if t.id == transfer_id), None)
+
+    async def find_reversal(self, transfer_id: uuid.UUID) -> Transfer | None:
+        return next((t for t in self.store.transfers if t.reverses_transfer_id == transfer_id), None)
+
 
 class FakeTransfers:
     """The transfer statement's contract over the in-memory store: all or nothing, what it saw when it refused."""
@@ -100,6 +107,10 @@ class FakeTransfers:
             model.move(transfer, sender, recipient)
         except ServiceError:
             return TransferAttempt(False, seen)
+        if transfer.reverses_transfer_id and any(
+            t.reverses_transfer_id == transfer.reverses_transfer_id for t in self.store.transfers
+        ):  # the database's UNIQUE transfers_reversed_once
+            raise AlreadyReversed("the transfer was reversed already")
         self.store.accounts.update({sender.id: sender, recipient.id: recipient})
         self.store.transfers.append(transfer)
         self.store.entries.extend(ledger.transfer_entries(transfer))

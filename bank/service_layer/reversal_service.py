@@ -1,0 +1,67 @@
+"""Use case: reverse a transfer, at most once, by its recipient's owner or an operator, through the transfer statement
+(the one writer of transfers: balances, entries and outbox row in one statement)."""
+
+from bank.domain import events, model, reversals
+from bank.domain.errors import AlreadyReversed, NotReversible, TransferNotFound
+from bank.domain.reversals import ReversalRequest
+from bank.domain.users import Caller
+from bank.service_layer.retry import retry_conflicts
+from bank.service_layer.transfer_service import TransferAttempt, TransferResult, TransferWriter
+from bank.service_layer.unit_of_work import UnitOfWorkFactory
+from kernel import idempotency, tracing
+from kernel.errors import ConcurrencyConflict, IdempotencyKeyReused
+
+
+async def reverse_transfer(
+    uow_factory: UnitOfWorkFactory, writer: TransferWriter, request: ReversalRequest, caller: Caller
+) -> TransferResult:
+    return await retry_conflicts(lambda: _reverse_once(uow_factory, writer, request, caller))
+
+
+async def _reverse_once(
+    uow_factory: UnitOfWorkFactory, writer: TransferWriter, request: ReversalRequest, caller: Caller
+) -> TransferResult:
+    async with uow_factory() as uow:
+        original = await uow.get_transfer(request.transfer_id)
+        if original is None:
+            raise TransferNotFound(f"transfer {request.transfer_id} does not exist")
+        sender = await uow.get_account(original.from_account_id)
+        recipient = await uow.get_account(original.to_account_id)
+        existing = await uow.find_reversal(original.id)
+    assert sender is not None and recipient is not None  # foreign keys
+    reversals.require_reverser(caller, original, sender, recipient)
+    made = reversals.reversal(original, request)
+    if existing is not None:  # a better answer than the statement's refusal; the UNIQUE constraint still decides
+        return _replayed(reversals.replay_or_refuse(existing, made))
+    if recipient.owner_id is None:  # a legacy account no one owns moves no money (the statement's guard)
+        raise NotReversible(f"the recipient account of transfer {original.id} has no owner to give it back")
+    event = events.transfer_completed(made, tracing.traceparent())
+    try:
+        # The statement's guard: the reversal's sender is its owner's, whoever asks (the owner or an operator).
+        attempt = await writer.try_transfer(made, event, recipient.owner_id)
+    except AlreadyReversed:  # a concurrent reversal committed first
+        async with uow_factory() as uow:
+            existing = await uow.find_reversal(original.id)
+        assert existing is not None
+        return _replayed(reversals.replay_or_refuse(existing, made))
+    if attempt.done:
+        return TransferResult(made, replayed=False)
+    return await _refused(writer, made, attempt)
+
+
+async def _refused(writer: TransferWriter, made: model.Transfer, attempt: TransferAttempt) -> TransferResult:
+    """Nothing written: the key taken (a replay, or a reused key), else the rule the attempt broke."""
+    earlier = attempt.earlier
+    if earlier is None and made.idempotency_key:  # taken by a concurrent request while this one waited
+        earlier = await writer.find_transfer(made.from_account_id, made.idempotency_key)
+    reused = IdempotencyKeyReused("this idempotency key was used for a different request")
+    if earlier := idempotency.replay(earlier, made.request_fingerprint, reused):
+        return _replayed(earlier)
+    sender, recipient = (attempt.accounts.get(i) for i in (made.from_account_id, made.to_account_id))
+    if sender is not None and recipient is not None:
+        model.move(made, sender, recipient)  # raises the rule the attempt refused on (insufficient funds)
+    raise ConcurrencyConflict("the reversal was refused although every rule held; retrying")
+
+
+def _replayed(earlier: model.Transfer) -> TransferResult:
+    return TransferResult(earlier, replayed=True)
