@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.clickhouse_operations import ClickHouseOperations
 from bank.adapters.database import create_engine
+from bank.adapters.ledger_reads import PostgresLedgerReads
 from bank.adapters.passwords import Argon2Passwords
 from bank.adapters.reconciliation_ledger import PostgresLedger
 from bank.adapters.transfer_batches import TransferBatches
@@ -24,6 +25,10 @@ class Bank:
 
     def uow(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
+
+    @property
+    def ledger_reads(self) -> PostgresLedgerReads:
+        return PostgresLedgerReads(self.engine)
 
     async def close(self) -> None:
         await self.transfers.close()

@@ -29,6 +29,12 @@ class InvalidRequest(RejectedRequest):
     reason = Reason.INVALID_REQUEST
 
 
+class InvalidTimeRange(RejectedRequest):
+    """An instant or period that is malformed, without an offset, in the future, backwards or too long."""
+
+    reason = Reason.INVALID_TIME_RANGE
+
+
 class CurrencyMismatch(RejectedRequest):
     reason = Reason.CURRENCY_MISMATCH
 

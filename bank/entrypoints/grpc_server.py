@@ -16,13 +16,15 @@ from bank.config import Settings, get_settings
 from bank.domain.errors import Unauthenticated
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
 from bank.domain.reversals import ReversalRequest
+from bank.domain.statement import BalanceAt, Statement, StatementLine
 from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
 from bank.entrypoints.reconciliation_job import ReconciliationJob
-from bank.service_layer import balance_service, deposit_service, transfer_service, user_service
+from bank.service_layer import balance_service, deposit_service, statement_service, transfer_service, user_service
 from bank.service_layer.reversal_service import reverse_transfer
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
+from kernel.clock import now
 from kernel.errors import ServiceError
 from kernel.grpc_server import new_server, run, serve_until_signalled
 from kernel.grpc_status import Context
@@ -78,7 +80,24 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
     ) -> bank_pb2.GetBalanceResponse:
         async def work() -> bank_pb2.GetBalanceResponse:
             account_id = parse_uuid(request.account_id, "account_id")
+            if request.at:
+                reads, caller = self.bank.ledger_reads, _caller(context)
+                return _balance_at(
+                    await statement_service.balance_at(self.bank.uow, reads, account_id, request.at, caller)
+                )
             return _balance(await balance_service.get_balance(self.bank.uow, account_id, _caller(context)))
+
+        return await _answer(context, work)
+
+    async def GetStatement(  # gRPC's method name
+        self, request: bank_pb2.GetStatementRequest, context: Context
+    ) -> bank_pb2.GetStatementResponse:
+        async def work() -> bank_pb2.GetStatementResponse:
+            account_id = parse_uuid(request.account_id, "account_id")
+            result = await statement_service.statement(
+                self.bank.uow, self.bank.ledger_reads, account_id, request.from_time, request.to_time, _caller(context)
+            )
+            return _statement(result)
 
         return await _answer(context, work)
 
@@ -196,6 +215,48 @@ def _balance(a: Account) -> bank_pb2.GetBalanceResponse:
         updated_at=a.updated_at.isoformat(),
         held=format_amount(a.held),
         available=format_amount(a.available),
+        at=now().isoformat(),  # read just now: the current balance
+    )
+
+
+def _balance_at(b: BalanceAt) -> bank_pb2.GetBalanceResponse:
+    return bank_pb2.GetBalanceResponse(
+        account_id=str(b.account_id),
+        balance=format_amount(b.balance),
+        currency=b.currency,
+        updated_at=b.updated_at.isoformat(),
+        held=format_amount(b.held),
+        available=format_amount(b.available),
+        at=b.at.isoformat(),
+    )
+
+
+def _statement(s: Statement) -> bank_pb2.GetStatementResponse:
+    return bank_pb2.GetStatementResponse(
+        account_id=str(s.account_id),
+        currency=s.currency,
+        from_time=s.period.start.isoformat(),
+        to_time=s.period.end.isoformat(),
+        opening_balance=format_amount(s.opening_balance),
+        closing_balance=format_amount(s.closing_balance),
+        total_in=format_amount(s.total_in),
+        total_out=format_amount(s.total_out),
+        count=len(s.lines),
+        lines=[_statement_line(line) for line in s.lines],
+    )
+
+
+def _statement_line(line: StatementLine) -> bank_pb2.StatementLine:
+    m = line.movement
+    return bank_pb2.StatementLine(
+        movement_id=str(m.movement_id),
+        kind=m.kind.value,
+        amount=format_amount(m.amount),
+        direction="debit" if m.is_debit else "credit",
+        counterparty_account_id=str(m.counterparty_account_id or ""),
+        description=m.description or "",
+        occurred_at=m.occurred_at.isoformat(),
+        balance_after=format_amount(line.balance_after),
     )
 
 
