@@ -30,10 +30,10 @@ class BankServiceStub:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
     DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
-    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, INVALID_TIME_RANGE.
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, TRANSFER_NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE, INVALID_TIME_RANGE.
 
     The caller: calls made for an end user carry the authenticated user in gRPC metadata,
-    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer`, `auditor` or `operator`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
 
@@ -51,6 +51,11 @@ class BankServiceStub:
         self.TransferMoney = channel.unary_unary(
                 '/wallet.bank.v1.BankService/TransferMoney',
                 request_serializer=bank__pb2.TransferMoneyRequest.SerializeToString,
+                response_deserializer=bank__pb2.TransferMoneyResponse.FromString,
+                _registered_method=True)
+        self.ReverseTransfer = channel.unary_unary(
+                '/wallet.bank.v1.BankService/ReverseTransfer',
+                request_serializer=bank__pb2.ReverseTransferRequest.SerializeToString,
                 response_deserializer=bank__pb2.TransferMoneyResponse.FromString,
                 _registered_method=True)
         self.GetBalance = channel.unary_unary(
@@ -95,10 +100,10 @@ class BankServiceServicer:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
     DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
-    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, INVALID_TIME_RANGE.
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, TRANSFER_NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE, INVALID_TIME_RANGE.
 
     The caller: calls made for an end user carry the authenticated user in gRPC metadata,
-    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer`, `auditor` or `operator`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
 
@@ -110,6 +115,19 @@ class BankServiceServicer:
     def TransferMoney(self, request, context):
         """Moves money between two accounts of the same currency, exactly once per idempotency key.
         Requires a caller that owns the sender account (role customer).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReverseTransfer(self, request, context):
+        """Gives a completed transfer's money back: a transfer of kind "reversal" (reverses_transfer_id set) from its
+        recipient to its sender, of its whole amount or a part, at most once per transfer (ALREADY_REVERSED, naming
+        the reversal, for any later request but a replay under the same idempotency key). The caller owns the
+        original recipient account (role customer) or has role operator. TRANSFER_NOT_FOUND when the caller may read
+        neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
+        NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
+        recipient no longer has the amount available.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -175,6 +193,11 @@ def add_BankServiceServicer_to_server(servicer, server):
                     request_deserializer=bank__pb2.TransferMoneyRequest.FromString,
                     response_serializer=bank__pb2.TransferMoneyResponse.SerializeToString,
             ),
+            'ReverseTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReverseTransfer,
+                    request_deserializer=bank__pb2.ReverseTransferRequest.FromString,
+                    response_serializer=bank__pb2.TransferMoneyResponse.SerializeToString,
+            ),
             'GetBalance': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBalance,
                     request_deserializer=bank__pb2.GetBalanceRequest.FromString,
@@ -223,10 +246,10 @@ class BankService:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
     DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
-    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, INVALID_TIME_RANGE.
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, TRANSFER_NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE, INVALID_TIME_RANGE.
 
     The caller: calls made for an end user carry the authenticated user in gRPC metadata,
-    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer`, `auditor` or `operator`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
 
@@ -251,6 +274,33 @@ class BankService:
             target,
             '/wallet.bank.v1.BankService/TransferMoney',
             bank__pb2.TransferMoneyRequest.SerializeToString,
+            bank__pb2.TransferMoneyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReverseTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/ReverseTransfer',
+            bank__pb2.ReverseTransferRequest.SerializeToString,
             bank__pb2.TransferMoneyResponse.FromString,
             options,
             channel_credentials,

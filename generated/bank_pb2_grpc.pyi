@@ -31,10 +31,10 @@ class BankServiceStub:
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
     DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
-    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, INVALID_TIME_RANGE.
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, TRANSFER_NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE, INVALID_TIME_RANGE.
 
     The caller: calls made for an end user carry the authenticated user in gRPC metadata,
-    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer`, `auditor` or `operator`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
 
@@ -50,6 +50,15 @@ class BankServiceStub:
     TransferMoney: _grpc.UnaryUnaryMultiCallable[_bank_pb2.TransferMoneyRequest, _bank_pb2.TransferMoneyResponse]
     """Moves money between two accounts of the same currency, exactly once per idempotency key.
     Requires a caller that owns the sender account (role customer).
+    """
+    ReverseTransfer: _grpc.UnaryUnaryMultiCallable[_bank_pb2.ReverseTransferRequest, _bank_pb2.TransferMoneyResponse]
+    """Gives a completed transfer's money back: a transfer of kind "reversal" (reverses_transfer_id set) from its
+    recipient to its sender, of its whole amount or a part, at most once per transfer (ALREADY_REVERSED, naming
+    the reversal, for any later request but a replay under the same idempotency key). The caller owns the
+    original recipient account (role customer) or has role operator. TRANSFER_NOT_FOUND when the caller may read
+    neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
+    NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
+    recipient no longer has the amount available.
     """
     GetBalance: _grpc.UnaryUnaryMultiCallable[_bank_pb2.GetBalanceRequest, _bank_pb2.GetBalanceResponse]
     """Current balance of one account: the owner's or, for role auditor, any. Without a caller
@@ -77,10 +86,10 @@ class BankServiceAsyncStub(BankServiceStub):
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
     DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
-    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, INVALID_TIME_RANGE.
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, TRANSFER_NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE, INVALID_TIME_RANGE.
 
     The caller: calls made for an end user carry the authenticated user in gRPC metadata,
-    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer`, `auditor` or `operator`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
 
@@ -93,6 +102,15 @@ class BankServiceAsyncStub(BankServiceStub):
     TransferMoney: _aio.UnaryUnaryMultiCallable[_bank_pb2.TransferMoneyRequest, _bank_pb2.TransferMoneyResponse]  # type: ignore[assignment]
     """Moves money between two accounts of the same currency, exactly once per idempotency key.
     Requires a caller that owns the sender account (role customer).
+    """
+    ReverseTransfer: _aio.UnaryUnaryMultiCallable[_bank_pb2.ReverseTransferRequest, _bank_pb2.TransferMoneyResponse]  # type: ignore[assignment]
+    """Gives a completed transfer's money back: a transfer of kind "reversal" (reverses_transfer_id set) from its
+    recipient to its sender, of its whole amount or a part, at most once per transfer (ALREADY_REVERSED, naming
+    the reversal, for any later request but a replay under the same idempotency key). The caller owns the
+    original recipient account (role customer) or has role operator. TRANSFER_NOT_FOUND when the caller may read
+    neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
+    NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
+    recipient no longer has the amount available.
     """
     GetBalance: _aio.UnaryUnaryMultiCallable[_bank_pb2.GetBalanceRequest, _bank_pb2.GetBalanceResponse]  # type: ignore[assignment]
     """Current balance of one account: the owner's or, for role auditor, any. Without a caller
@@ -119,10 +137,10 @@ class BankServiceServicer(metaclass=_abc_1.ABCMeta):
     INVALID_AMOUNT, INVALID_CURRENCY, SAME_ACCOUNT, CURRENCY_MISMATCH, ACCOUNT_NOT_FOUND,
     RECIPIENT_NOT_FOUND, INSUFFICIENT_FUNDS, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_FLIGHT,
     DATABASE_UNAVAILABLE, UNAUTHENTICATED, FORBIDDEN, INVALID_CREDENTIALS, INVALID_USERNAME,
-    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, INVALID_TIME_RANGE.
+    WEAK_PASSWORD, USERNAME_TAKEN, USER_NOT_FOUND, TRANSFER_NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE, INVALID_TIME_RANGE.
 
     The caller: calls made for an end user carry the authenticated user in gRPC metadata,
-    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer` or `auditor`), set by the
+    `x-wallet-subject` (the user's UUID) and `x-wallet-role` (`customer`, `auditor` or `operator`), set by the
     gateway after it has verified the user's access token. The Bank checks them itself: a transfer
     from an account the subject does not own answers ACCOUNT_NOT_FOUND, exactly like an unknown one.
 
@@ -139,6 +157,21 @@ class BankServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_bank_pb2.TransferMoneyResponse, _abc.Awaitable[_bank_pb2.TransferMoneyResponse]]:
         """Moves money between two accounts of the same currency, exactly once per idempotency key.
         Requires a caller that owns the sender account (role customer).
+        """
+
+    @_abc_1.abstractmethod
+    def ReverseTransfer(
+        self,
+        request: _bank_pb2.ReverseTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.TransferMoneyResponse, _abc.Awaitable[_bank_pb2.TransferMoneyResponse]]:
+        """Gives a completed transfer's money back: a transfer of kind "reversal" (reverses_transfer_id set) from its
+        recipient to its sender, of its whole amount or a part, at most once per transfer (ALREADY_REVERSED, naming
+        the reversal, for any later request but a replay under the same idempotency key). The caller owns the
+        original recipient account (role customer) or has role operator. TRANSFER_NOT_FOUND when the caller may read
+        neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
+        NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
+        recipient no longer has the amount available.
         """
 
     @_abc_1.abstractmethod
