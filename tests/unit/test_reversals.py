@@ -4,15 +4,19 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from google.rpc import code_pb2
 
 from bank.domain import errors, model
 from bank.domain.events import OutboxEvent
 from bank.domain.reversals import ReversalRequest
 from bank.domain.users import Caller, Role
+from bank.entrypoints.grpc_errors import status_code
 from bank.service_layer import reversal_service, transfer_service
 from bank.service_layer.transfer_service import TransferAttempt
+from gateway.grpc_errors import to_problem
 from kernel import clock
 from kernel import errors as kernel_errors
+from tests.unit.fake_rpc_errors import rpc_error_for
 from tests.unit.fake_unit_of_work import FakeStore, FakeTransfers, FakeUnitOfWork
 
 PAYER = Caller(subject=uuid.uuid4(), role=Role.CUSTOMER)
@@ -151,3 +155,20 @@ async def test_a_reversal_that_loses_the_race_names_the_winner() -> None:
         await world.reverse(original, key="mine")
     [winner] = [t for t in world.store.transfers if t.kind == "reversal"]
     assert str(winner.id) in str(refused.value) and winner.idempotency_key == "rival"
+
+
+@pytest.mark.parametrize(
+    ("error", "grpc_code", "http_status", "problem_code"),
+    [
+        (errors.TransferNotFound("x"), code_pb2.NOT_FOUND, 404, "transfer_not_found"),
+        (errors.AlreadyReversed("x"), code_pb2.ALREADY_EXISTS, 409, "already_reversed"),
+        (errors.NotReversible("x"), code_pb2.FAILED_PRECONDITION, 400, "not_reversible"),
+    ],
+)
+def test_reversal_errors_reach_the_client_as_problems(
+    error: kernel_errors.ServiceError, grpc_code: int, http_status: int, problem_code: str
+) -> None:
+    """A reversal that is refused stays refused: no Retry-After, even on the 409."""
+    assert status_code(error) == grpc_code
+    problem = to_problem(rpc_error_for(error), "bank")
+    assert (problem.status, problem.code, problem.detail, problem.headers) == (http_status, problem_code, "x", None)
