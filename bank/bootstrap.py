@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.adapters.clickhouse_operations import ClickHouseOperations
 from bank.adapters.database import create_engine
+from bank.adapters.hold_unit_of_work import PostgresHoldUnitOfWork
 from bank.adapters.ledger_reads import PostgresLedgerReads
 from bank.adapters.passwords import Argon2Passwords
 from bank.adapters.reconciliation_ledger import PostgresLedger
@@ -25,6 +26,9 @@ class Bank:
 
     def uow(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
+
+    def holds_uow(self) -> PostgresHoldUnitOfWork:
+        return PostgresHoldUnitOfWork(self.engine, self.settings.idempotency_wait_ms)
 
     @property
     def ledger_reads(self) -> PostgresLedgerReads:

@@ -31,6 +31,10 @@ class Settings(DatabaseServiceSettings):
     reconcile_lookback_hours: int = Field(default=48, ge=1)
     reconcile_settle_s: int = Field(default=300, ge=0)
     reconcile_query_timeout_s: int = Field(default=30, ge=1)
+    # Holds past their expiry are released every this many seconds (0: never), in transactions of at most
+    # hold_expiry_batch holds (bank.entrypoints.hold_expiry_job).
+    hold_expiry_interval_s: float = Field(default=1.0, ge=0)
+    hold_expiry_batch: int = Field(default=100, ge=1, le=10000)
 
 
 @lru_cache

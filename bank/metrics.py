@@ -1,5 +1,5 @@
-"""The Bank's business and pipeline metrics: transfers and deposits by outcome, money moved, outbox rows committed,
-and the WAL its replication slots hold back (read at scrape time)."""
+"""The Bank's business and pipeline metrics: transfers and deposits by outcome, money moved, holds, outbox rows
+committed, and what is read at scrape time: the open holds and the WAL its replication slots hold back."""
 
 import math
 from collections.abc import Iterable
@@ -47,6 +47,15 @@ RECONCILIATION_REDELIVERED = Counter(
 RECONCILIATION_CHECKED_AT = Gauge(
     "wallet_reconciliation_last_run_timestamp_seconds", "When the last reconciliation completed (Unix time)"
 )
+HOLDS = Counter(
+    "wallet_holds",
+    "Holds by what happened to them: placed, captured, voided, expired (by the expiry worker)",
+    ["event"],
+)
+OPEN_HOLDS = "wallet_holds_open"
+OPEN_HOLDS_AMOUNT = "wallet_holds_open_amount"
+# By the partial index of open holds.
+_OPEN_HOLDS = text("SELECT currency, count(*), sum(amount) FROM holds WHERE status = 'placed' GROUP BY currency")
 RETAINED_WAL = "wallet_replication_slot_retained_wal_bytes"
 # pg_replication_slots and pg_current_wal_lsn() need no privilege; an invalidated slot has no restart_lsn.
 _RETAINED_WAL = text(
@@ -110,6 +119,29 @@ def watch_replication_slots(engine: AsyncEngine) -> None:
 
 
 _HELP = "WAL bytes PostgreSQL keeps for a replication slot: written since the slot's restart_lsn"
+
+
+def hold_event(event: str, count: int = 1) -> None:
+    HOLDS.labels(event).inc(count)
+
+
+def watch_open_holds(engine: AsyncEngine) -> None:
+    """Serve the open holds per currency (count and amount held), read from PostgreSQL at each scrape."""
+    helps = {
+        OPEN_HOLDS: "Holds placed and not yet captured, voided or expired",
+        OPEN_HOLDS_AMOUNT: "Amount reserved by open holds, in units of the currency",
+    }
+
+    async def read() -> Iterable[Metric]:
+        count = GaugeMetricFamily(OPEN_HOLDS, helps[OPEN_HOLDS], labels=["currency"])
+        amount = GaugeMetricFamily(OPEN_HOLDS_AMOUNT, helps[OPEN_HOLDS_AMOUNT], labels=["currency"])
+        async with engine.connect() as connection:
+            for currency, open_count, held in await connection.execute(_OPEN_HOLDS):
+                count.add_metric([currency], open_count)
+                amount.add_metric([currency], float(held))
+        return [count, amount]
+
+    register_loop_gauges(helps, read)
 
 
 def reconciled(mismatched_days: int | None, missing: int = 0, redelivered: int = 0) -> None:

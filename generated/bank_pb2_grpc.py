@@ -93,6 +93,31 @@ class BankServiceStub:
                 request_serializer=bank__pb2.OpenAccountRequest.SerializeToString,
                 response_deserializer=bank__pb2.OpenAccountResponse.FromString,
                 _registered_method=True)
+        self.PlaceHold = channel.unary_unary(
+                '/wallet.bank.v1.BankService/PlaceHold',
+                request_serializer=bank__pb2.PlaceHoldRequest.SerializeToString,
+                response_deserializer=bank__pb2.PlaceHoldResponse.FromString,
+                _registered_method=True)
+        self.CaptureHold = channel.unary_unary(
+                '/wallet.bank.v1.BankService/CaptureHold',
+                request_serializer=bank__pb2.CaptureHoldRequest.SerializeToString,
+                response_deserializer=bank__pb2.CaptureHoldResponse.FromString,
+                _registered_method=True)
+        self.VoidHold = channel.unary_unary(
+                '/wallet.bank.v1.BankService/VoidHold',
+                request_serializer=bank__pb2.VoidHoldRequest.SerializeToString,
+                response_deserializer=bank__pb2.VoidHoldResponse.FromString,
+                _registered_method=True)
+        self.GetHold = channel.unary_unary(
+                '/wallet.bank.v1.BankService/GetHold',
+                request_serializer=bank__pb2.GetHoldRequest.SerializeToString,
+                response_deserializer=bank__pb2.GetHoldResponse.FromString,
+                _registered_method=True)
+        self.ListHolds = channel.unary_unary(
+                '/wallet.bank.v1.BankService/ListHolds',
+                request_serializer=bank__pb2.ListHoldsRequest.SerializeToString,
+                response_deserializer=bank__pb2.ListHoldsResponse.FromString,
+                _registered_method=True)
 
 
 class BankServiceServicer:
@@ -185,6 +210,49 @@ class BankServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlaceHold(self, request, context):
+        """Holds (two-phase transfers). Reasons besides the shared ones: HOLD_NOT_FOUND (no such hold, or
+        one the caller is neither payer's owner, recipient's owner nor auditor of), HOLD_CLOSED
+        (captured or voided already; the message names which), HOLD_EXPIRED (past expires_at).
+        Reserves an amount of the caller's account (role customer, its owner) toward another
+        customer's account of the same currency: held += amount, the balance stays, available drops.
+        Exactly once per idempotency key and account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CaptureHold(self, request, context):
+        """Turns the hold into a transfer (kind "capture") of its amount or less, releasing all of it, in
+        one transaction; at most one capture per hold. Only the recipient's owner (role customer); the
+        payer's owner gets FORBIDDEN. A repeat of the request that closed the hold, same key and same
+        request, answers the same (replayed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VoidHold(self, request, context):
+        """Releases the hold. Same rules as CaptureHold.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHold(self, request, context):
+        """One hold: for its payer's owner, its recipient's owner, or role auditor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHolds(self, request, context):
+        """Holds on an account or toward it, newest first, at most 100: its owner's or, for role auditor, any.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BankServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -232,6 +300,31 @@ def add_BankServiceServicer_to_server(servicer, server):
                     servicer.OpenAccount,
                     request_deserializer=bank__pb2.OpenAccountRequest.FromString,
                     response_serializer=bank__pb2.OpenAccountResponse.SerializeToString,
+            ),
+            'PlaceHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlaceHold,
+                    request_deserializer=bank__pb2.PlaceHoldRequest.FromString,
+                    response_serializer=bank__pb2.PlaceHoldResponse.SerializeToString,
+            ),
+            'CaptureHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.CaptureHold,
+                    request_deserializer=bank__pb2.CaptureHoldRequest.FromString,
+                    response_serializer=bank__pb2.CaptureHoldResponse.SerializeToString,
+            ),
+            'VoidHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.VoidHold,
+                    request_deserializer=bank__pb2.VoidHoldRequest.FromString,
+                    response_serializer=bank__pb2.VoidHoldResponse.SerializeToString,
+            ),
+            'GetHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHold,
+                    request_deserializer=bank__pb2.GetHoldRequest.FromString,
+                    response_serializer=bank__pb2.GetHoldResponse.SerializeToString,
+            ),
+            'ListHolds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHolds,
+                    request_deserializer=bank__pb2.ListHoldsRequest.FromString,
+                    response_serializer=bank__pb2.ListHoldsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -491,6 +584,141 @@ class BankService:
             '/wallet.bank.v1.BankService/OpenAccount',
             bank__pb2.OpenAccountRequest.SerializeToString,
             bank__pb2.OpenAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/PlaceHold',
+            bank__pb2.PlaceHoldRequest.SerializeToString,
+            bank__pb2.PlaceHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CaptureHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/CaptureHold',
+            bank__pb2.CaptureHoldRequest.SerializeToString,
+            bank__pb2.CaptureHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VoidHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/VoidHold',
+            bank__pb2.VoidHoldRequest.SerializeToString,
+            bank__pb2.VoidHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/GetHold',
+            bank__pb2.GetHoldRequest.SerializeToString,
+            bank__pb2.GetHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHolds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/ListHolds',
+            bank__pb2.ListHoldsRequest.SerializeToString,
+            bank__pb2.ListHoldsResponse.FromString,
             options,
             channel_credentials,
             insecure,

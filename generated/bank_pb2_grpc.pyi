@@ -79,6 +79,26 @@ class BankServiceStub:
     """The caller's user and accounts."""
     OpenAccount: _grpc.UnaryUnaryMultiCallable[_bank_pb2.OpenAccountRequest, _bank_pb2.OpenAccountResponse]
     """Opens another account owned by the caller (role customer)."""
+    PlaceHold: _grpc.UnaryUnaryMultiCallable[_bank_pb2.PlaceHoldRequest, _bank_pb2.PlaceHoldResponse]
+    """Holds (two-phase transfers). Reasons besides the shared ones: HOLD_NOT_FOUND (no such hold, or
+    one the caller is neither payer's owner, recipient's owner nor auditor of), HOLD_CLOSED
+    (captured or voided already; the message names which), HOLD_EXPIRED (past expires_at).
+    Reserves an amount of the caller's account (role customer, its owner) toward another
+    customer's account of the same currency: held += amount, the balance stays, available drops.
+    Exactly once per idempotency key and account.
+    """
+    CaptureHold: _grpc.UnaryUnaryMultiCallable[_bank_pb2.CaptureHoldRequest, _bank_pb2.CaptureHoldResponse]
+    """Turns the hold into a transfer (kind "capture") of its amount or less, releasing all of it, in
+    one transaction; at most one capture per hold. Only the recipient's owner (role customer); the
+    payer's owner gets FORBIDDEN. A repeat of the request that closed the hold, same key and same
+    request, answers the same (replayed).
+    """
+    VoidHold: _grpc.UnaryUnaryMultiCallable[_bank_pb2.VoidHoldRequest, _bank_pb2.VoidHoldResponse]
+    """Releases the hold. Same rules as CaptureHold."""
+    GetHold: _grpc.UnaryUnaryMultiCallable[_bank_pb2.GetHoldRequest, _bank_pb2.GetHoldResponse]
+    """One hold: for its payer's owner, its recipient's owner, or role auditor."""
+    ListHolds: _grpc.UnaryUnaryMultiCallable[_bank_pb2.ListHoldsRequest, _bank_pb2.ListHoldsResponse]
+    """Holds on an account or toward it, newest first, at most 100: its owner's or, for role auditor, any."""
 
 @_typing.type_check_only
 class BankServiceAsyncStub(BankServiceStub):
@@ -131,6 +151,26 @@ class BankServiceAsyncStub(BankServiceStub):
     """The caller's user and accounts."""
     OpenAccount: _aio.UnaryUnaryMultiCallable[_bank_pb2.OpenAccountRequest, _bank_pb2.OpenAccountResponse]  # type: ignore[assignment]
     """Opens another account owned by the caller (role customer)."""
+    PlaceHold: _aio.UnaryUnaryMultiCallable[_bank_pb2.PlaceHoldRequest, _bank_pb2.PlaceHoldResponse]  # type: ignore[assignment]
+    """Holds (two-phase transfers). Reasons besides the shared ones: HOLD_NOT_FOUND (no such hold, or
+    one the caller is neither payer's owner, recipient's owner nor auditor of), HOLD_CLOSED
+    (captured or voided already; the message names which), HOLD_EXPIRED (past expires_at).
+    Reserves an amount of the caller's account (role customer, its owner) toward another
+    customer's account of the same currency: held += amount, the balance stays, available drops.
+    Exactly once per idempotency key and account.
+    """
+    CaptureHold: _aio.UnaryUnaryMultiCallable[_bank_pb2.CaptureHoldRequest, _bank_pb2.CaptureHoldResponse]  # type: ignore[assignment]
+    """Turns the hold into a transfer (kind "capture") of its amount or less, releasing all of it, in
+    one transaction; at most one capture per hold. Only the recipient's owner (role customer); the
+    payer's owner gets FORBIDDEN. A repeat of the request that closed the hold, same key and same
+    request, answers the same (replayed).
+    """
+    VoidHold: _aio.UnaryUnaryMultiCallable[_bank_pb2.VoidHoldRequest, _bank_pb2.VoidHoldResponse]  # type: ignore[assignment]
+    """Releases the hold. Same rules as CaptureHold."""
+    GetHold: _aio.UnaryUnaryMultiCallable[_bank_pb2.GetHoldRequest, _bank_pb2.GetHoldResponse]  # type: ignore[assignment]
+    """One hold: for its payer's owner, its recipient's owner, or role auditor."""
+    ListHolds: _aio.UnaryUnaryMultiCallable[_bank_pb2.ListHoldsRequest, _bank_pb2.ListHoldsResponse]  # type: ignore[assignment]
+    """Holds on an account or toward it, newest first, at most 100: its owner's or, for role auditor, any."""
 
 class BankServiceServicer(metaclass=_abc_1.ABCMeta):
     """Errors carry a google.rpc.ErrorInfo detail (domain "wallet.bank") whose `reason` is one of:
@@ -234,5 +274,55 @@ class BankServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bank_pb2.OpenAccountResponse, _abc.Awaitable[_bank_pb2.OpenAccountResponse]]:
         """Opens another account owned by the caller (role customer)."""
+
+    @_abc_1.abstractmethod
+    def PlaceHold(
+        self,
+        request: _bank_pb2.PlaceHoldRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.PlaceHoldResponse, _abc.Awaitable[_bank_pb2.PlaceHoldResponse]]:
+        """Holds (two-phase transfers). Reasons besides the shared ones: HOLD_NOT_FOUND (no such hold, or
+        one the caller is neither payer's owner, recipient's owner nor auditor of), HOLD_CLOSED
+        (captured or voided already; the message names which), HOLD_EXPIRED (past expires_at).
+        Reserves an amount of the caller's account (role customer, its owner) toward another
+        customer's account of the same currency: held += amount, the balance stays, available drops.
+        Exactly once per idempotency key and account.
+        """
+
+    @_abc_1.abstractmethod
+    def CaptureHold(
+        self,
+        request: _bank_pb2.CaptureHoldRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.CaptureHoldResponse, _abc.Awaitable[_bank_pb2.CaptureHoldResponse]]:
+        """Turns the hold into a transfer (kind "capture") of its amount or less, releasing all of it, in
+        one transaction; at most one capture per hold. Only the recipient's owner (role customer); the
+        payer's owner gets FORBIDDEN. A repeat of the request that closed the hold, same key and same
+        request, answers the same (replayed).
+        """
+
+    @_abc_1.abstractmethod
+    def VoidHold(
+        self,
+        request: _bank_pb2.VoidHoldRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.VoidHoldResponse, _abc.Awaitable[_bank_pb2.VoidHoldResponse]]:
+        """Releases the hold. Same rules as CaptureHold."""
+
+    @_abc_1.abstractmethod
+    def GetHold(
+        self,
+        request: _bank_pb2.GetHoldRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.GetHoldResponse, _abc.Awaitable[_bank_pb2.GetHoldResponse]]:
+        """One hold: for its payer's owner, its recipient's owner, or role auditor."""
+
+    @_abc_1.abstractmethod
+    def ListHolds(
+        self,
+        request: _bank_pb2.ListHoldsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.ListHoldsResponse, _abc.Awaitable[_bank_pb2.ListHoldsResponse]]:
+        """Holds on an account or toward it, newest first, at most 100: its owner's or, for role auditor, any."""
 
 def add_BankServiceServicer_to_server(servicer: BankServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

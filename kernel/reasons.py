@@ -32,6 +32,7 @@ class Reason(StrEnum):
     TOPUP_NOT_FOUND = "TOPUP_NOT_FOUND"
     TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"  # or one the caller may not read (answered alike)
     USER_NOT_FOUND = "USER_NOT_FOUND"
+    HOLD_NOT_FOUND = "HOLD_NOT_FOUND"
     # Who is asking.
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
@@ -42,6 +43,8 @@ class Reason(StrEnum):
     CONCURRENCY_CONFLICT = "CONCURRENCY_CONFLICT"
     USERNAME_TAKEN = "USERNAME_TAKEN"
     ALREADY_REVERSED = "ALREADY_REVERSED"  # a transfer is reversed at most once
+    HOLD_CLOSED = "HOLD_CLOSED"  # captured or voided already
+    HOLD_EXPIRED = "HOLD_EXPIRED"  # past its expiry: released, whether or not the expiry worker has run yet
     # A store the service needs cannot answer now.
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     ANALYTICS_STORE_UNAVAILABLE = "ANALYTICS_STORE_UNAVAILABLE"

@@ -3,8 +3,8 @@
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, any_, func, insert, select, text
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,9 +18,10 @@ from bank.domain.users import Role, User
 from kernel.postgres import PostgresTransaction
 
 _SAVE_ACCOUNTS = text(
-    "UPDATE accounts AS a SET balance = v.balance, version = v.version, updated_at = v.updated_at "
-    "FROM unnest(CAST(:ids AS uuid[]), CAST(:balances AS numeric[]), CAST(:versions AS integer[]), "
-    "CAST(:updated AS timestamptz[])) AS v(id, balance, version, updated_at) WHERE a.id = v.id"
+    "UPDATE accounts AS a SET balance = v.balance, held = v.held, version = v.version, updated_at = v.updated_at "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:balances AS numeric[]), CAST(:held AS numeric[]), "
+    "CAST(:versions AS integer[]), CAST(:updated AS timestamptz[])) AS v(id, balance, held, version, updated_at) "
+    "WHERE a.id = v.id"
 )
 
 
@@ -36,7 +37,10 @@ class PostgresUnitOfWork(PostgresTransaction):
 
     async def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Account]:
         # Locking in primary-key order means two transfers never wait on each other in a cycle.
-        query = select(accounts).where(accounts.c.id == any_(array(set(ids)))).order_by(accounts.c.id).with_for_update()
+        # One array parameter typed uuid[]: ids read back from the database are asyncpg's own UUID class, for which
+        # SQLAlchemy infers no type (uuid = text), so the array's elements must not be typed by their values.
+        wanted = bindparam("ids", list(set(ids)), type_=ARRAY(Uuid))
+        query = select(accounts).where(accounts.c.id == any_(wanted)).order_by(accounts.c.id).with_for_update()
         rows = (await self.conn.execute(query)).mappings()
         return {row["id"]: _account(row) for row in rows}
 
@@ -52,6 +56,7 @@ class PostgresUnitOfWork(PostgresTransaction):
             {
                 "ids": [a.id for a in rows],
                 "balances": [a.balance for a in rows],
+                "held": [a.held for a in rows],
                 "versions": [a.version for a in rows],
                 "updated": [a.updated_at for a in rows],
             },

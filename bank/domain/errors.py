@@ -20,6 +20,24 @@ class RecipientNotFound(BankError, AccountNotFound):
     reason = Reason.RECIPIENT_NOT_FOUND
 
 
+class HoldNotFound(BankError):
+    """No such hold, or one the caller is neither payer, recipient nor auditor of (answered alike)."""
+
+    reason = Reason.HOLD_NOT_FOUND
+
+
+class HoldClosed(BankError):
+    """The hold was captured or voided already (its status is in the message); not a replay of that request."""
+
+    reason = Reason.HOLD_CLOSED
+
+
+class HoldExpired(BankError):
+    """The hold passed its expiry: its money is released and it can no longer be captured or voided."""
+
+    reason = Reason.HOLD_EXPIRED
+
+
 class TransferNotFound(BankError):
     """No such transfer, or one the caller may not read (its accounts are not the caller's): answered alike."""
 

@@ -2,9 +2,10 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from bank.domain.holds import Hold
 from bank.domain.model import Deposit, Transfer
 from kernel.money import format_amount
 
@@ -86,4 +87,46 @@ def topup_completed(deposit: Deposit, traceparent: str | None = None, event_id: 
         },
         traceparent,
         event_id,
+    )
+
+
+def hold_placed(hold: Hold, traceparent: str | None = None) -> OutboxEvent:
+    return _hold_event("HoldPlaced", hold, hold.created_at, {}, traceparent)
+
+
+def hold_captured(hold: Hold, traceparent: str | None = None) -> OutboxEvent:
+    assert hold.captured_amount is not None and hold.closed_at is not None
+    captured = {"captured_amount": format_amount(hold.captured_amount), "transfer_id": str(hold.transfer_id)}
+    return _hold_event("HoldCaptured", hold, hold.closed_at, captured, traceparent)
+
+
+def hold_voided(hold: Hold, traceparent: str | None = None) -> OutboxEvent:
+    assert hold.closed_at is not None
+    return _hold_event("HoldVoided", hold, hold.closed_at, {}, traceparent)
+
+
+def hold_expired(hold: Hold, traceparent: str | None = None) -> OutboxEvent:
+    assert hold.closed_at is not None
+    return _hold_event("HoldExpired", hold, hold.closed_at, {}, traceparent)
+
+
+def _hold_event(
+    event_type: str, hold: Hold, occurred_at: datetime, fields: dict[str, Any], traceparent: str | None
+) -> OutboxEvent:
+    """An event of a hold, about (and keyed by) its payer's account; contracts/schemas/hold_event.json."""
+    return _event(
+        event_type,
+        hold.account_id,
+        occurred_at,
+        {
+            "hold_id": str(hold.id),
+            "account_id": str(hold.account_id),
+            "to_account_id": str(hold.to_account_id),
+            "amount": format_amount(hold.amount),
+            "currency": hold.currency,
+            "description": hold.description,
+            "expires_at": hold.expires_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            **fields,
+        },
+        traceparent,
     )

@@ -36,22 +36,35 @@ class Account:
         return self.balance - self.held
 
     def withdraw(self, amount: Decimal) -> None:
-        if self.available < amount:
-            raise InsufficientFunds(
-                f"account {self.id} has {format_amount(self.available)} {self.currency} available, "
-                f"needs {format_amount(amount)}"
-            )
+        self._require_available(amount)
         self._change(-amount)
 
     def deposit(self, amount: Decimal) -> None:
         self._change(amount)
 
+    def reserve(self, amount: Decimal) -> None:
+        """Hold `amount` of the available balance (bank.domain.holds); the balance stays."""
+        self._require_available(amount)
+        self._change(Decimal(0), amount)
+
+    def release(self, amount: Decimal) -> None:
+        """Give back `amount` a hold reserved."""
+        self._change(Decimal(0), -amount)
+
     def require_currency(self, currency: str, operation: str) -> None:
         if self.currency != currency:
             raise CurrencyMismatch(f"account {self.id} holds {self.currency}, {operation} is in {currency}")
 
-    def _change(self, delta: Decimal) -> None:
+    def _require_available(self, amount: Decimal) -> None:
+        if self.available < amount:
+            raise InsufficientFunds(
+                f"account {self.id} has {format_amount(self.available)} {self.currency} available, "
+                f"needs {format_amount(amount)}"
+            )
+
+    def _change(self, delta: Decimal, held: Decimal = Decimal(0)) -> None:
         self.balance += delta
+        self.held += held
         self.version += 1
         self.updated_at = now()
 

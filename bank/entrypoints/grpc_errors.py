@@ -20,6 +20,9 @@ _CODES: dict[type[ServiceError], int] = {
     errors.TransferNotFound: code_pb2.NOT_FOUND,
     errors.AlreadyReversed: code_pb2.ALREADY_EXISTS,
     errors.NotReversible: code_pb2.FAILED_PRECONDITION,
+    errors.HoldNotFound: code_pb2.NOT_FOUND,
+    errors.HoldClosed: code_pb2.FAILED_PRECONDITION,
+    errors.HoldExpired: code_pb2.FAILED_PRECONDITION,
 }
 
 

@@ -13,14 +13,24 @@ from bank import metrics
 from bank.adapters import outbox_retention
 from bank.bootstrap import Bank, bootstrap, reconciliation_sides
 from bank.config import Settings, get_settings
+from bank.domain import holds
 from bank.domain.errors import Unauthenticated
+from bank.domain.holds import Action, CloseRequest, Hold, HoldRequest
 from bank.domain.model import Account, Deposit, DepositRequest, Transfer, TransferRequest
 from bank.domain.reversals import ReversalRequest
 from bank.domain.statement import BalanceAt, Statement, StatementLine
 from bank.domain.users import Caller, Registration, Role, User
 from bank.entrypoints.grpc_errors import to_grpc_status
+from bank.entrypoints.hold_expiry_job import HoldExpiryJob
 from bank.entrypoints.reconciliation_job import ReconciliationJob
-from bank.service_layer import balance_service, deposit_service, statement_service, transfer_service, user_service
+from bank.service_layer import (
+    balance_service,
+    deposit_service,
+    hold_service,
+    statement_service,
+    transfer_service,
+    user_service,
+)
 from bank.service_layer.reversal_service import reverse_transfer
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
@@ -166,6 +176,69 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
         return await _answer(context, work)
 
+    async def PlaceHold(  # gRPC's method name
+        self, request: bank_pb2.PlaceHoldRequest, context: Context
+    ) -> bank_pb2.PlaceHoldResponse:
+        async def work() -> bank_pb2.PlaceHoldResponse:
+            command = HoldRequest.parse(
+                request.account_id,
+                request.to_account_id,
+                request.amount,
+                request.currency,
+                request.description,
+                request.expires_in_s,
+                request.idempotency_key,
+            )
+            result = await hold_service.place_hold(self.bank.holds_uow, command, _required_caller(context))
+            metrics.hold_event("placed", 0 if result.replayed else 1)
+            return bank_pb2.PlaceHoldResponse(hold=_hold(result.hold), replayed=result.replayed)
+
+        return await _answer(context, work)
+
+    async def CaptureHold(  # gRPC's method name
+        self, request: bank_pb2.CaptureHoldRequest, context: Context
+    ) -> bank_pb2.CaptureHoldResponse:
+        async def work() -> bank_pb2.CaptureHoldResponse:
+            command = CloseRequest.parse(request.hold_id, Action.CAPTURE, request.amount, request.idempotency_key)
+            result = await hold_service.close_hold(self.bank.holds_uow, command, _required_caller(context))
+            metrics.hold_event("captured", 0 if result.replayed else 1)
+            transfer = _transfer(result.transfer) if result.transfer else None
+            return bank_pb2.CaptureHoldResponse(hold=_hold(result.hold), transfer=transfer, replayed=result.replayed)
+
+        return await _answer(context, work)
+
+    async def VoidHold(  # gRPC's method name
+        self, request: bank_pb2.VoidHoldRequest, context: Context
+    ) -> bank_pb2.VoidHoldResponse:
+        async def work() -> bank_pb2.VoidHoldResponse:
+            command = CloseRequest.parse(request.hold_id, Action.VOID, "", request.idempotency_key)
+            result = await hold_service.close_hold(self.bank.holds_uow, command, _required_caller(context))
+            metrics.hold_event("voided", 0 if result.replayed else 1)
+            return bank_pb2.VoidHoldResponse(hold=_hold(result.hold), replayed=result.replayed)
+
+        return await _answer(context, work)
+
+    async def GetHold(  # gRPC's method name
+        self, request: bank_pb2.GetHoldRequest, context: Context
+    ) -> bank_pb2.GetHoldResponse:
+        async def work() -> bank_pb2.GetHoldResponse:
+            hold_id = parse_uuid(request.hold_id, "hold_id")
+            hold = await hold_service.get_hold(self.bank.holds_uow, hold_id, _required_caller(context))
+            return bank_pb2.GetHoldResponse(hold=_hold(hold))
+
+        return await _answer(context, work)
+
+    async def ListHolds(  # gRPC's method name
+        self, request: bank_pb2.ListHoldsRequest, context: Context
+    ) -> bank_pb2.ListHoldsResponse:
+        async def work() -> bank_pb2.ListHoldsResponse:
+            account_id = parse_uuid(request.account_id, "account_id")
+            status = holds.parse_status(request.status)
+            found = await hold_service.list_holds(self.bank.holds_uow, account_id, status, _required_caller(context))
+            return bank_pb2.ListHoldsResponse(holds=[_hold(h) for h in found])
+
+        return await _answer(context, work)
+
 
 def _caller(context: Context) -> Caller | None:
     """The user the gateway vouches for in the call's metadata (kernel.callers), if any."""
@@ -204,6 +277,23 @@ def _transfer(t: Transfer) -> bank_pb2.Transfer:
         kind=t.kind,
         reverses_transfer_id=str(t.reverses_transfer_id or ""),
         hold_id=str(t.hold_id or ""),
+    )
+
+
+def _hold(h: Hold) -> bank_pb2.Hold:
+    return bank_pb2.Hold(
+        hold_id=str(h.id),
+        account_id=str(h.account_id),
+        to_account_id=str(h.to_account_id),
+        amount=format_amount(h.amount),
+        currency=h.currency,
+        description=h.description or "",
+        status=h.status.value,
+        expires_at=h.expires_at.isoformat(),
+        created_at=h.created_at.isoformat(),
+        captured_amount=format_amount(h.captured_amount) if h.captured_amount is not None else "",
+        closed_at=h.closed_at.isoformat() if h.closed_at else "",
+        transfer_id=str(h.transfer_id or ""),
     )
 
 
@@ -280,6 +370,7 @@ async def serve(settings: Settings) -> None:
     bank = bootstrap(settings)
     server = new_server()
     metrics.watch_replication_slots(bank.engine)
+    metrics.watch_open_holds(bank.engine)
     bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(bank), server)
     cleaner = None
     if settings.outbox_retention_hours > 0:
@@ -292,6 +383,9 @@ async def serve(settings: Settings) -> None:
         )
     ledger, store = reconciliation_sides(settings, bank.engine)
     jobs: list[asyncio.Task[None]] = []
+    if settings.hold_expiry_interval_s > 0:
+        expiry = HoldExpiryJob(bank.holds_uow, settings.hold_expiry_interval_s, settings.hold_expiry_batch)
+        jobs.append(asyncio.create_task(expiry.run()))
 
     async def reconcile_continuously(health_servicer: health.aio.HealthServicer) -> None:
         if settings.reconcile_interval_s > 0:

@@ -7,9 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
-from bank.domain import events, model
+from bank.domain import events, holds, model
+from bank.domain.holds import Action, CloseRequest, HoldRequest
 from gateway.config import Settings
 from gateway.main import create_app
 from kernel import clock
@@ -58,8 +60,29 @@ def test_topup_event_payload_fits_its_schema() -> None:
     jsonschema.validate(event.payload, schema("topup_event.json"), format_checker=jsonschema.FormatChecker())
 
 
+def test_hold_event_payloads_fit_their_schema() -> None:
+    payer, recipient = _account(), _account()
+    request = HoldRequest.parse(str(payer.id), str(recipient.id), "30", "RUB", None, 60)
+    hold = holds.place(payer, recipient, request)
+    placed = events.hold_placed(hold)
+    transfer = holds.capture(hold, payer, recipient, CloseRequest.parse(str(hold.id), Action.CAPTURE, "12.5"))
+    captured = events.hold_captured(hold)
+    assert captured.payload["captured_amount"] == "12.50" and captured.payload["transfer_id"] == str(transfer.id)
+    voided, expired = events.hold_voided(hold), events.hold_expired(hold)
+    for event in (placed, captured, voided, expired):
+        jsonschema.validate(event.payload, schema("hold_event.json"), format_checker=jsonschema.FormatChecker())
+    without = {k: v for k, v in captured.payload.items() if k != "transfer_id"}
+    with pytest.raises(jsonschema.ValidationError):  # a capture names its transfer; no other event has one
+        jsonschema.validate(without, schema("hold_event.json"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**placed.payload, "transfer_id": str(transfer.id)}, schema("hold_event.json"))
+
+
 def test_asyncapi_names_the_topic_and_both_event_schemas() -> None:
     doc = yaml.safe_load((ROOT / "contracts" / "asyncapi.yaml").read_text())
     assert "wallet.operations" in json.dumps(doc)
     text = (ROOT / "contracts" / "asyncapi.yaml").read_text()
     assert "schemas/transfer_event.json" in text
+    assert "schemas/hold_event.json" in text
+    for event_type in ("HoldPlaced", "HoldCaptured", "HoldVoided", "HoldExpired"):
+        assert doc["components"]["messages"][event_type]["payload"] == {"$ref": "schemas/hold_event.json"}
