@@ -20,9 +20,19 @@ CREATE TABLE IF NOT EXISTS ${database}.operations
     currency FixedString(3),
     counterparty_id String,
     description String,
-    ingested_at DateTime
+    ingested_at DateTime,
+    kind String DEFAULT '',
+    reverses_operation_id String DEFAULT '',
+    hold_id String DEFAULT ''
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(toDateTime(intDiv(occurred_at_us, 1000000)))
 ORDER BY (account_id, occurred_at_us, event_id)
 SETTINGS index_granularity = 2048;
+
+-- The ledger's columns, on a table created before them (a no-op on a new one; analytics.commands.schema runs IF NOT
+-- EXISTS itself on servers without it, such as 18.16): a transfer's kind (transfer, reversal, capture; topup for a
+-- top-up), the transfer a reversal corrects, the hold a capture captured. Rows from before them read ''.
+ALTER TABLE ${database}.operations ADD COLUMN IF NOT EXISTS kind String DEFAULT '';
+ALTER TABLE ${database}.operations ADD COLUMN IF NOT EXISTS reverses_operation_id String DEFAULT '';
+ALTER TABLE ${database}.operations ADD COLUMN IF NOT EXISTS hold_id String DEFAULT '';

@@ -4,7 +4,10 @@
 -- goes to the dead-letter view); 18.16 has no such mode and stops at a malformed message.
 -- kafka_max_block_size: 18.16 checks stream_flush_interval_ms only between blocks, so with the
 -- default (65536 rows) a steady trickle of events is flushed only when the topic goes quiet.
-CREATE TABLE IF NOT EXISTS ${database}.operations_queue
+-- A Kafka table's columns never change: a new shape is a new table (_v2: the ledger's fields), and
+-- analytics.commands.schema drops the one it replaces, with its views, before this file runs. The
+-- consumer group keeps its offsets in Kafka, so the new table goes on where the old one stopped.
+CREATE TABLE IF NOT EXISTS ${database}.operations_queue_v2
 (
     event_id String,
     event_type String,
@@ -20,7 +23,12 @@ CREATE TABLE IF NOT EXISTS ${database}.operations_queue
     currency String,
     description Nullable(String),
     card_last4 String,
-    card_brand String
+    card_brand String,
+    kind String,
+    reverses_transfer_id Nullable(String),
+    hold_id Nullable(String),
+    expires_at String,
+    captured_amount String
 )
 ENGINE = Kafka
 SETTINGS kafka_broker_list = '${kafka_brokers}',

@@ -15,8 +15,11 @@ SELECT
     toFixedString(currency, 3) AS currency,
     to_account_id AS counterparty_id,
     ifNull(description, '') AS description,
-    now() AS ingested_at
-FROM ${database}.operations_queue
+    now() AS ingested_at,
+    if(kind = '', 'transfer', kind) AS kind,
+    ifNull(reverses_transfer_id, '') AS reverses_operation_id,
+    ifNull(hold_id, '') AS hold_id
+FROM ${database}.operations_queue_v2
 WHERE event_type = 'TransferCompleted';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.transfer_credits_mv TO ${database}.operations AS
@@ -32,8 +35,11 @@ SELECT
     toFixedString(currency, 3) AS currency,
     from_account_id AS counterparty_id,
     ifNull(description, '') AS description,
-    now() AS ingested_at
-FROM ${database}.operations_queue
+    now() AS ingested_at,
+    if(kind = '', 'transfer', kind) AS kind,
+    ifNull(reverses_transfer_id, '') AS reverses_operation_id,
+    ifNull(hold_id, '') AS hold_id
+FROM ${database}.operations_queue_v2
 WHERE event_type = 'TransferCompleted';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.topup_credits_mv TO ${database}.operations AS
@@ -49,6 +55,9 @@ SELECT
     toFixedString(currency, 3) AS currency,
     '' AS counterparty_id,
     concat('Card top-up, ', card_brand, ' ending ', card_last4) AS description,
-    now() AS ingested_at
-FROM ${database}.operations_queue
+    now() AS ingested_at,
+    'topup' AS kind,
+    '' AS reverses_operation_id,
+    '' AS hold_id
+FROM ${database}.operations_queue_v2
 WHERE event_type = 'TopUpCompleted';

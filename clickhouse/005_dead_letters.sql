@@ -15,5 +15,5 @@ ORDER BY (received_at, topic, partition, offset);
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.operations_dead_letters_mv TO ${database}.operations_dead_letters AS
 SELECT _topic AS topic, _partition AS partition, _offset AS offset, _raw_message AS raw_message,
        _error AS error, now() AS received_at
-FROM ${database}.operations_queue
+FROM ${database}.operations_queue_v2
 WHERE length(_error) > 0;

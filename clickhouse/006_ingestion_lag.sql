@@ -17,6 +17,6 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.ingestion_lag_mv TO ${databas
 SELECT
     now() AS ingested_at,
     minState(toUInt64(toUnixTimestamp(parseDateTimeBestEffort(occurred_at))) * 1000000 + toUInt64(substring(occurred_at, 21, 6))) AS oldest_occurred_at_us
-FROM ${database}.operations_queue
+FROM ${database}.operations_queue_v2
 WHERE event_type IN ('TransferCompleted', 'TopUpCompleted')
 GROUP BY ingested_at;

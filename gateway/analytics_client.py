@@ -87,6 +87,9 @@ def _item(o: analytics_pb2.Operation) -> schemas.Operation:
         counterparty_account_id=o.counterparty_account_id or None,
         operation_id=o.operation_id,
         description=o.description or None,
+        kind=o.kind or TYPE_NAMES[o.type],
+        reverses_operation_id=o.reverses_operation_id or None,
+        hold_id=o.hold_id or None,
     )
 
 

@@ -170,6 +170,13 @@ class Operation(BaseModel):
         description="The transfer_id of a transfer; the topup_id of a top-up (see GET /accounts/{accountId}/topups/…)"
     )
     description: str | None = None
+    kind: Literal["transfer", "reversal", "capture", "topup"] = Field(
+        description="A transfer's kind (reversal: corrects reverses_operation_id; capture: of hold_id), or topup"
+    )
+    reverses_operation_id: str | None = Field(
+        default=None, description="A reversal's: the transfer_id of the transfer it corrects (its own history row)"
+    )
+    hold_id: UUID | None = Field(default=None, description="A capture's: the hold it captured")
 
 
 class OperationsPage(BaseModel):

@@ -25,37 +25,37 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0f\x61nalytics.proto\x12\x13wallet.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x14GetOperationsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x31\n\x05types\x18\x04 \x03(\x0e\x32\".wallet.analytics.v1.OperationType\x12-\n\tfrom_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x85\x02\n\tOperation\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x30\n\x04type\x18\x02 \x01(\x0e\x32\".wallet.analytics.v1.OperationType\x12\x31\n\tdirection\x18\x03 \x01(\x0e\x32\x1e.wallet.analytics.v1.Direction\x12\x0e\n\x06\x61mount\x18\x04 \x01(\t\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\x13\n\x0boccurred_at\x18\x06 \x01(\t\x12\x1f\n\x17\x63ounterparty_account_id\x18\x07 \x01(\t\x12\x14\n\x0coperation_id\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\"d\n\x15GetOperationsResponse\x12\x32\n\noperations\x18\x01 \x03(\x0b\x32\x1e.wallet.analytics.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb7\x01\n\x18GetAccountSummaryRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12+\n\x06period\x18\x02 \x01(\x0e\x32\x1b.wallet.analytics.v1.Period\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdf\x01\n\rPeriodSummary\x12\x14\n\x0cperiod_start\x18\x01 \x01(\t\x12\x12\n\nperiod_end\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x10\n\x08total_in\x18\x04 \x01(\t\x12\x11\n\ttotal_out\x18\x05 \x01(\t\x12\r\n\x05\x63ount\x18\x06 \x01(\x03\x12\x10\n\x08\x63ount_in\x18\x07 \x01(\x03\x12\x11\n\tcount_out\x18\x08 \x01(\x03\x12\x39\n\x11largest_operation\x18\t \x01(\x0b\x32\x1e.wallet.analytics.v1.Operation\"P\n\x19GetAccountSummaryResponse\x12\x33\n\x07periods\x18\x01 \x03(\x0b\x32\".wallet.analytics.v1.PeriodSummary\"\x9c\x01\n\x1bGetTopCounterpartiesRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12-\n\tfrom_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\x05\"h\n\x0c\x43ounterparty\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x10\n\x08total_in\x18\x03 \x01(\t\x12\x11\n\ttotal_out\x18\x04 \x01(\t\x12\r\n\x05\x63ount\x18\x05 \x01(\x03\"Y\n\x1cGetTopCounterpartiesResponse\x12\x39\n\x0e\x63ounterparties\x18\x01 \x03(\x0b\x32!.wallet.analytics.v1.Counterparty*S\n\x06Period\x12\x16\n\x12PERIOD_UNSPECIFIED\x10\x00\x12\x0e\n\nPERIOD_DAY\x10\x01\x12\x0f\n\x0bPERIOD_WEEK\x10\x02\x12\x10\n\x0cPERIOD_MONTH\x10\x03*f\n\rOperationType\x12\x1e\n\x1aOPERATION_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17OPERATION_TYPE_TRANSFER\x10\x01\x12\x18\n\x14OPERATION_TYPE_TOPUP\x10\x02*Q\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x44IRECTION_DEBIT\x10\x01\x12\x14\n\x10\x44IRECTION_CREDIT\x10\x02\x32\xeb\x02\n\x10\x41nalyticsService\x12\x66\n\rGetOperations\x12).wallet.analytics.v1.GetOperationsRequest\x1a*.wallet.analytics.v1.GetOperationsResponse\x12r\n\x11GetAccountSummary\x12-.wallet.analytics.v1.GetAccountSummaryRequest\x1a..wallet.analytics.v1.GetAccountSummaryResponse\x12{\n\x14GetTopCounterparties\x12\x30.wallet.analytics.v1.GetTopCounterpartiesRequest\x1a\x31.wallet.analytics.v1.GetTopCounterpartiesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0f\x61nalytics.proto\x12\x13wallet.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x14GetOperationsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x31\n\x05types\x18\x04 \x03(\x0e\x32\".wallet.analytics.v1.OperationType\x12-\n\tfrom_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc3\x02\n\tOperation\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x30\n\x04type\x18\x02 \x01(\x0e\x32\".wallet.analytics.v1.OperationType\x12\x31\n\tdirection\x18\x03 \x01(\x0e\x32\x1e.wallet.analytics.v1.Direction\x12\x0e\n\x06\x61mount\x18\x04 \x01(\t\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\x13\n\x0boccurred_at\x18\x06 \x01(\t\x12\x1f\n\x17\x63ounterparty_account_id\x18\x07 \x01(\t\x12\x14\n\x0coperation_id\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x0c\n\x04kind\x18\n \x01(\t\x12\x1d\n\x15reverses_operation_id\x18\x0b \x01(\t\x12\x0f\n\x07hold_id\x18\x0c \x01(\t\"d\n\x15GetOperationsResponse\x12\x32\n\noperations\x18\x01 \x03(\x0b\x32\x1e.wallet.analytics.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb7\x01\n\x18GetAccountSummaryRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12+\n\x06period\x18\x02 \x01(\x0e\x32\x1b.wallet.analytics.v1.Period\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdf\x01\n\rPeriodSummary\x12\x14\n\x0cperiod_start\x18\x01 \x01(\t\x12\x12\n\nperiod_end\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x10\n\x08total_in\x18\x04 \x01(\t\x12\x11\n\ttotal_out\x18\x05 \x01(\t\x12\r\n\x05\x63ount\x18\x06 \x01(\x03\x12\x10\n\x08\x63ount_in\x18\x07 \x01(\x03\x12\x11\n\tcount_out\x18\x08 \x01(\x03\x12\x39\n\x11largest_operation\x18\t \x01(\x0b\x32\x1e.wallet.analytics.v1.Operation\"P\n\x19GetAccountSummaryResponse\x12\x33\n\x07periods\x18\x01 \x03(\x0b\x32\".wallet.analytics.v1.PeriodSummary\"\x9c\x01\n\x1bGetTopCounterpartiesRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12-\n\tfrom_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\x05\"h\n\x0c\x43ounterparty\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x10\n\x08total_in\x18\x03 \x01(\t\x12\x11\n\ttotal_out\x18\x04 \x01(\t\x12\r\n\x05\x63ount\x18\x05 \x01(\x03\"Y\n\x1cGetTopCounterpartiesResponse\x12\x39\n\x0e\x63ounterparties\x18\x01 \x03(\x0b\x32!.wallet.analytics.v1.Counterparty*S\n\x06Period\x12\x16\n\x12PERIOD_UNSPECIFIED\x10\x00\x12\x0e\n\nPERIOD_DAY\x10\x01\x12\x0f\n\x0bPERIOD_WEEK\x10\x02\x12\x10\n\x0cPERIOD_MONTH\x10\x03*f\n\rOperationType\x12\x1e\n\x1aOPERATION_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17OPERATION_TYPE_TRANSFER\x10\x01\x12\x18\n\x14OPERATION_TYPE_TOPUP\x10\x02*Q\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x44IRECTION_DEBIT\x10\x01\x12\x14\n\x10\x44IRECTION_CREDIT\x10\x02\x32\xeb\x02\n\x10\x41nalyticsService\x12\x66\n\rGetOperations\x12).wallet.analytics.v1.GetOperationsRequest\x1a*.wallet.analytics.v1.GetOperationsResponse\x12r\n\x11GetAccountSummary\x12-.wallet.analytics.v1.GetAccountSummaryRequest\x1a..wallet.analytics.v1.GetAccountSummaryResponse\x12{\n\x14GetTopCounterparties\x12\x30.wallet.analytics.v1.GetTopCounterpartiesRequest\x1a\x31.wallet.analytics.v1.GetTopCounterpartiesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'analytics_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PERIOD']._serialized_start=1516
-  _globals['_PERIOD']._serialized_end=1599
-  _globals['_OPERATIONTYPE']._serialized_start=1601
-  _globals['_OPERATIONTYPE']._serialized_end=1703
-  _globals['_DIRECTION']._serialized_start=1705
-  _globals['_DIRECTION']._serialized_end=1786
+  _globals['_PERIOD']._serialized_start=1578
+  _globals['_PERIOD']._serialized_end=1661
+  _globals['_OPERATIONTYPE']._serialized_start=1663
+  _globals['_OPERATIONTYPE']._serialized_end=1765
+  _globals['_DIRECTION']._serialized_start=1767
+  _globals['_DIRECTION']._serialized_end=1848
   _globals['_GETOPERATIONSREQUEST']._serialized_start=74
   _globals['_GETOPERATIONSREQUEST']._serialized_end=298
   _globals['_OPERATION']._serialized_start=301
-  _globals['_OPERATION']._serialized_end=562
-  _globals['_GETOPERATIONSRESPONSE']._serialized_start=564
-  _globals['_GETOPERATIONSRESPONSE']._serialized_end=664
-  _globals['_GETACCOUNTSUMMARYREQUEST']._serialized_start=667
-  _globals['_GETACCOUNTSUMMARYREQUEST']._serialized_end=850
-  _globals['_PERIODSUMMARY']._serialized_start=853
-  _globals['_PERIODSUMMARY']._serialized_end=1076
-  _globals['_GETACCOUNTSUMMARYRESPONSE']._serialized_start=1078
-  _globals['_GETACCOUNTSUMMARYRESPONSE']._serialized_end=1158
-  _globals['_GETTOPCOUNTERPARTIESREQUEST']._serialized_start=1161
-  _globals['_GETTOPCOUNTERPARTIESREQUEST']._serialized_end=1317
-  _globals['_COUNTERPARTY']._serialized_start=1319
-  _globals['_COUNTERPARTY']._serialized_end=1423
-  _globals['_GETTOPCOUNTERPARTIESRESPONSE']._serialized_start=1425
-  _globals['_GETTOPCOUNTERPARTIESRESPONSE']._serialized_end=1514
-  _globals['_ANALYTICSSERVICE']._serialized_start=1789
-  _globals['_ANALYTICSSERVICE']._serialized_end=2152
+  _globals['_OPERATION']._serialized_end=624
+  _globals['_GETOPERATIONSRESPONSE']._serialized_start=626
+  _globals['_GETOPERATIONSRESPONSE']._serialized_end=726
+  _globals['_GETACCOUNTSUMMARYREQUEST']._serialized_start=729
+  _globals['_GETACCOUNTSUMMARYREQUEST']._serialized_end=912
+  _globals['_PERIODSUMMARY']._serialized_start=915
+  _globals['_PERIODSUMMARY']._serialized_end=1138
+  _globals['_GETACCOUNTSUMMARYRESPONSE']._serialized_start=1140
+  _globals['_GETACCOUNTSUMMARYRESPONSE']._serialized_end=1220
+  _globals['_GETTOPCOUNTERPARTIESREQUEST']._serialized_start=1223
+  _globals['_GETTOPCOUNTERPARTIESREQUEST']._serialized_end=1379
+  _globals['_COUNTERPARTY']._serialized_start=1381
+  _globals['_COUNTERPARTY']._serialized_end=1485
+  _globals['_GETTOPCOUNTERPARTIESRESPONSE']._serialized_start=1487
+  _globals['_GETTOPCOUNTERPARTIESRESPONSE']._serialized_end=1576
+  _globals['_ANALYTICSSERVICE']._serialized_start=1851
+  _globals['_ANALYTICSSERVICE']._serialized_end=2214
 # @@protoc_insertion_point(module_scope)

@@ -147,6 +147,9 @@ class Operation(_message.Message):
     COUNTERPARTY_ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     OPERATION_ID_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    REVERSES_OPERATION_ID_FIELD_NUMBER: _builtins.int
+    HOLD_ID_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """UUID of the event; unique within an account's history"""
     type: Global___OperationType.ValueType
@@ -163,6 +166,12 @@ class Operation(_message.Message):
     """transfer_id of a transfer, topup_id of a top-up"""
     description: _builtins.str
     """"" when none"""
+    kind: _builtins.str
+    """transfer, reversal, capture (of a hold) or topup"""
+    reverses_operation_id: _builtins.str
+    """a reversal's: the transfer_id it corrects; "" otherwise"""
+    hold_id: _builtins.str
+    """a capture's: the hold it captured; "" otherwise"""
     def __init__(
         self,
         *,
@@ -175,10 +184,13 @@ class Operation(_message.Message):
         counterparty_account_id: _builtins.str = ...,
         operation_id: _builtins.str = ...,
         description: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        reverses_operation_id: _builtins.str = ...,
+        hold_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "counterparty_account_id", b"counterparty_account_id", "currency", b"currency", "description", b"description", "direction", b"direction", "event_id", b"event_id", "occurred_at", b"occurred_at", "operation_id", b"operation_id", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "counterparty_account_id", b"counterparty_account_id", "currency", b"currency", "description", b"description", "direction", b"direction", "event_id", b"event_id", "hold_id", b"hold_id", "kind", b"kind", "occurred_at", b"occurred_at", "operation_id", b"operation_id", "reverses_operation_id", b"reverses_operation_id", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -32,7 +32,7 @@ _PERIOD_START = {
 # An operation's columns, in the order operation() reads them.
 OPERATION_COLUMNS = (
     "occurred_at_us, event_id, operation_type, direction, amount, toString(currency), operation_id, counterparty_id, "
-    "description"
+    "description, kind, reverses_operation_id, hold_id"
 )
 # Looked up per row: a dict is ~1 us faster than calling the Enum.
 _TYPES = {t.value: t for t in OperationType}
@@ -96,7 +96,8 @@ def counterparty(row: Sequence[Any]) -> Counterparty:
 
 def operation(row: Sequence[Any]) -> Operation:
     """A row of OPERATION_COLUMNS (the history's columns, and the largest operation's tuple)."""
-    occurred_at_us, event_id, op_type, direction, amount, currency, operation_id, counterparty_id, description = row
+    (occurred_at_us, event_id, op_type, direction, amount, currency, operation_id, counterparty_id, description, kind,
+     reverses_operation_id, hold_id) = row  # fmt: skip
     return Operation(
         event_id=event_id,
         occurred_at_us=occurred_at_us,
@@ -107,4 +108,7 @@ def operation(row: Sequence[Any]) -> Operation:
         operation_id=operation_id,
         counterparty_id=counterparty_id or None,
         description=description or None,
+        kind=kind or op_type,  # rows ingested before kinds: a transfer or a top-up
+        reverses_operation_id=reverses_operation_id or None,
+        hold_id=hold_id or None,
     )

@@ -33,7 +33,7 @@ log = logging.getLogger("analytics.clickhouse")
 
 COLUMNS = (
     "occurred_at_us, event_id, operation_type, direction, amount, toString(currency) AS currency, "
-    "operation_id, counterparty_id, description"
+    "operation_id, counterparty_id, description, kind, reverses_operation_id, hold_id"
 )
 # TIMEOUT_EXCEEDED, TOO_SLOW: the server stopped the query at max_execution_time.
 _TIMEOUT_CODES = {159, 160}

@@ -12,6 +12,21 @@ SQL_DIR = Path(__file__).resolve().parents[2] / "clickhouse"
 # kafka_handle_error_mode='stream' (a dead-letter stream instead of a stalled consumer) came in 21.6.
 ERROR_STREAM_SINCE = (21, 6)
 _REQUIRES = re.compile(r"^-- requires: kafka_handle_error_mode$", re.M)
+# 18.16 has no ADD COLUMN IF NOT EXISTS: the statement runs without it when the column is missing.
+_ADD_COLUMN = re.compile(r"^ALTER TABLE (?P<table>\S+) ADD COLUMN IF NOT EXISTS (?P<column>\w+) (?P<rest>.+)$", re.S)
+# The Kafka table of clickhouse/003_operations_queue.sql: the consumer of the topic.
+QUEUE = "operations_queue_v2"
+# Kafka tables replaced by a new shape (clickhouse/003_operations_queue.sql), each with the views that read it: dropped,
+# the Kafka table first so that no block reaches some views and not others, before the files create their successors.
+RETIRED_QUEUES = {
+    "operations_queue": (
+        "transfer_debits_mv",
+        "transfer_credits_mv",
+        "topup_credits_mv",
+        "operations_dead_letters_mv",
+        "ingestion_lag_mv",
+    ),
+}
 
 
 def parse_version(version: str) -> tuple[int, ...]:
@@ -55,11 +70,38 @@ def apply(settings: Settings) -> list[str]:
         password=settings.clickhouse_password.get_secret_value(),
     )
     rendered = render(server_version(client), settings)
+    retire_queues(client, settings.clickhouse_database)
     for file_statements in rendered.values():
         for statement in file_statements:
-            client.command(statement)
+            run(client, statement)
     client.close()
     return list(rendered)
+
+
+def retire_queues(client, database: str) -> list[str]:
+    """Drop each retired Kafka table still there, then the views that read it; returns what it dropped."""
+    dropped = []
+    for queue, views in RETIRED_QUEUES.items():
+        if client.command(f"EXISTS TABLE {database}.{queue}") == 1:
+            for table in (queue, *views):
+                client.command(f"DROP TABLE IF EXISTS {database}.{table}")
+                dropped.append(table)
+    return dropped
+
+
+def run(client, statement: str) -> None:
+    """One statement; ADD COLUMN IF NOT EXISTS only when the column is missing (18.16 cannot say it)."""
+    added = _ADD_COLUMN.match(statement)
+    if added is None:
+        client.command(statement)
+        return
+    database, table = added["table"].split(".")
+    where = {"database": database, "table": table, "column": added["column"]}
+    exists = (
+        "SELECT count() FROM system.columns WHERE database = %(database)s AND table = %(table)s AND name = %(column)s"
+    )
+    if client.command(exists, parameters=where) == 0:
+        client.command(statement.replace(" ADD COLUMN IF NOT EXISTS ", " ADD COLUMN ", 1))
 
 
 if __name__ == "__main__":

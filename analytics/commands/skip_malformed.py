@@ -12,6 +12,7 @@ import clickhouse_connect
 from confluent_kafka import Consumer, TopicPartition
 
 from analytics.adapters.consumer_lag import measure
+from analytics.commands.schema import QUEUE
 from analytics.config import Settings, get_settings
 
 
@@ -35,7 +36,7 @@ def skip_malformed(settings: Settings) -> list[Skipped]:
     stuck = {p: max(offset, 0) for p, offset in lag.committed.items() if lag.end[p] > max(offset, 0)}
     if not stuck:
         return []
-    queue = f"{settings.clickhouse_database}.operations_queue"
+    queue = f"{settings.clickhouse_database}.{QUEUE}"
     client = clickhouse_connect.get_client(
         host=settings.clickhouse_host,
         port=settings.clickhouse_http_port,

@@ -46,6 +46,9 @@ class Operation:
     operation_id: str
     counterparty_id: str | None = None
     description: str | None = None
+    kind: str = ""  # a transfer's: transfer, reversal or capture; topup for a top-up
+    reverses_operation_id: str | None = None  # a reversal's: the transfer it corrects
+    hold_id: str | None = None  # a capture's: the hold it captured
 
     @property
     def position(self) -> Position:

@@ -114,6 +114,9 @@ def to_proto(o: Operation) -> analytics_pb2.Operation:
         counterparty_account_id=o.counterparty_id or "",
         operation_id=o.operation_id,
         description=o.description or "",
+        kind=o.kind or o.type.value,
+        reverses_operation_id=o.reverses_operation_id or "",
+        hold_id=o.hold_id or "",
     )
 
 

@@ -101,7 +101,7 @@ def test_clickhouse_sql_runs_and_consumes_on_modern_engine(
         tables = {row["name"]: row for row in rows(modern_engine, tables_sql)}
         assert set(tables) == {
             "operations",
-            "operations_queue",
+            "operations_queue_v2",
             "transfer_debits_mv",
             "transfer_credits_mv",
             "topup_credits_mv",
@@ -109,10 +109,12 @@ def test_clickhouse_sql_runs_and_consumes_on_modern_engine(
             "operations_dead_letters_mv",
             "ingestion_lag",
             "ingestion_lag_mv",
+            "hold_events",
+            "hold_events_mv",
         }
         assert defect_hit in ([], ["003_operations_queue.sql"])
-        assert tables["operations_queue"]["engine"] == "Kafka"
-        assert "kafka_handle_error_mode = 'stream'" in tables["operations_queue"]["engine_full"]
+        assert tables["operations_queue_v2"]["engine"] == "Kafka"
+        assert "kafka_handle_error_mode = 'stream'" in tables["operations_queue_v2"]["engine_full"]
         assert tables["operations"]["engine"] == "ReplacingMergeTree"
         ddl_s = time.monotonic() - started
 

@@ -202,14 +202,20 @@ def test_an_operation_in_proto_form() -> None:
         counterparty_account_id=counterparty,
         operation_id="t-1",
         description="rent",
+        kind="transfer",  # a row from before kinds: its type
     )
     topup = Operation(event, START_US, OperationType.TOPUP, Direction.CREDIT, Decimal("1"), "RUB", "p-1")
     reply = grpc_server.to_proto(topup)
-    assert (reply.counterparty_account_id, reply.description, reply.direction) == (
+    assert (reply.counterparty_account_id, reply.description, reply.direction, reply.kind) == (
         "",
         "",
         analytics_pb2.DIRECTION_CREDIT,
+        "topup",
     )
+    reversal = Operation(event, START_US, OperationType.TRANSFER, Direction.CREDIT, Decimal("1"), "RUB", "t-2",
+                         counterparty, kind="reversal", reverses_operation_id="t-1")  # fmt: skip
+    reply = grpc_server.to_proto(reversal)
+    assert (reply.kind, reply.reverses_operation_id, reply.hold_id) == ("reversal", "t-1", "")
 
 
 def test_request_types_and_bounds() -> None:

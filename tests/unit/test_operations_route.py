@@ -29,6 +29,7 @@ ITEM = schemas.Operation(
     amount="10.00",
     currency="RUB",
     occurred_at="2026-01-01T00:00:00.000001+00:00",
+    kind="topup",
     operation_id="t-1",
 )
 NOT_FOUND = ProblemError(404, "account_not_found", "Account not found")
