@@ -14,7 +14,19 @@ from gateway.body_limit import BodyLimitMiddleware
 from gateway.config import Settings, get_settings
 from gateway.rate_limits import RateLimits
 from gateway.request_context import QUIET_PATHS, RequestContextMiddleware
-from gateway.routes import account_analytics, auth, balance, health, operations, reversals, topups, transfers, users
+from gateway.routes import (
+    account_analytics,
+    auth,
+    balance,
+    health,
+    holds,
+    operations,
+    reversals,
+    statement,
+    topups,
+    transfers,
+    users,
+)
 from kernel import logs, tracing
 
 API_VERSION = "1.0.0"
@@ -67,7 +79,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, deadline_s=settings.grpc_timeout_s)
     http_metrics.install(app)  # its middleware outside the others: times all of a request
-    routers = (auth, users, transfers, reversals, balance, operations, account_analytics, topups, health)
+    routers = (
+        auth,
+        users,
+        transfers,
+        reversals,
+        holds,
+        balance,
+        statement,
+        operations,
+        account_analytics,
+        topups,
+        health,
+    )
     for module in routers:
         app.include_router(module.router)
     # Outermost: a request's server span wraps everything else, its trace id reaches RequestContextMiddleware.

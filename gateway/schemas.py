@@ -62,7 +62,66 @@ class Balance(BaseModel):
     held: str = Field(examples=["0.00"], description="Reserved by open holds: part of the balance, not spendable")
     available: str = Field(examples=["1000.00"], description="balance - held: what transfers and holds may spend")
     currency: str
-    updated_at: str = Field(description="RFC 3339 timestamp, UTC")
+    updated_at: str = Field(description="RFC 3339 timestamp, UTC: the balance's last change (as of `at`)")
+    at: str = Field(
+        description="RFC 3339 timestamp, UTC: the instant the balance is of (the `at` asked for, else the read time)"
+    )
+
+
+class BalanceQuery(BaseModel):
+    """The query string of GET /accounts/{accountId}/balance."""
+
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="The balance at this RFC 3339 time with an offset, e.g. 2026-03-01T00:00:00Z: every movement at "
+        "or before it, and the holds open at it. Not in the future (400); before the account existed 0.00",
+    )
+
+
+class StatementQuery(BaseModel):
+    """The query string of GET /accounts/{accountId}/statement."""
+
+    start: AwareDatetime = Field(
+        alias="from", description="RFC 3339 time with an offset: movements at or after it (inclusive)"
+    )
+    end: AwareDatetime = Field(
+        alias="to",
+        description="RFC 3339 time with an offset: movements before it (exclusive); not in the future, at most 366 "
+        "days after from",
+    )
+
+
+class StatementLine(BaseModel):
+    movement_id: UUID = Field(description="The transfer_id of a transfer (reversal, capture), the top-up's deposit id")
+    kind: Literal["opening", "transfer", "reversal", "capture", "topup"]
+    amount: str = Field(examples=["-100.50"], description="Signed: the change to the account's balance")
+    direction: Literal["debit", "credit"] = Field(description="debit: money left the account; credit: it came in")
+    counterparty_account_id: UUID | None = Field(default=None, description="The other account of a transfer")
+    description: str | None = None
+    occurred_at: str = Field(description="RFC 3339 timestamp, UTC, with microseconds")
+    balance_after: str = Field(examples=["899.50"], description="The account's balance right after this movement")
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    account_id: UUID
+    currency: str
+    start: str = Field(alias="from", description="RFC 3339 timestamp, UTC: the period's start (inclusive)")
+    end: str = Field(alias="to", description="RFC 3339 timestamp, UTC: the period's end (exclusive)")
+    opening_balance: str = Field(
+        examples=["1000.00"],
+        description="The balance just before `from`: the balance at `from` less any movement at exactly `from`",
+    )
+    closing_balance: str = Field(
+        examples=["899.50"],
+        description="The balance just before `to` (= opening_balance + total_in - total_out): the balance at `to` "
+        "less any movement at exactly `to`",
+    )
+    total_in: str = Field(examples=["0.00"], description="Credits in the period")
+    total_out: str = Field(examples=["100.50"], description="Debits in the period, a positive decimal string")
+    count: int = Field(description="Operations in the period (at most 1000: a longer one answers 400)")
+    operations: list[StatementLine] = Field(description="Oldest first")
 
 
 class Health(BaseModel):
@@ -286,3 +345,56 @@ class Token(BaseModel):
 
 class JsonWebKeySet(BaseModel):
     keys: list[dict[str, str]] = Field(description="Public keys (JWK) that verify the gateway's access tokens")
+
+
+HoldStatus = Literal["placed", "captured", "voided", "expired"]
+
+
+class HoldCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_account_id: UUID = Field(description="The recipient: a customer's account of the same currency")
+    amount: str = Amount
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
+    description: str | None = Field(
+        default=None, max_length=255, pattern=FREE_TEXT_PATTERN, description="One line, no control characters"
+    )
+    expires_in_s: int = Field(
+        default=604800,
+        ge=1,
+        le=2592000,
+        description="Seconds until the hold expires and releases itself: 1 to 2592000 (30 days); 7 days by default",
+    )
+
+
+class HoldCapture(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str | None = Field(
+        default=None,
+        pattern=AMOUNT_PATTERN,
+        description="At most the hold's amount; the rest is released. Absent: the whole hold",
+        examples=["25.00"],
+    )
+
+
+class Hold(BaseModel):
+    hold_id: UUID
+    account_id: UUID = Field(description="The payer: its `held` includes the amount while the hold is placed")
+    to_account_id: UUID = Field(description="The recipient, whose owner captures or voids the hold")
+    amount: str = Field(examples=["100.50"])
+    currency: str
+    description: str | None = None
+    status: HoldStatus = Field(
+        description="placed: the amount is held. captured: captured_amount moved to the recipient (transfer_id), "
+        "the rest released. voided, expired: all released"
+    )
+    expires_at: str = Field(description="RFC 3339 timestamp, UTC")
+    created_at: str = Field(description="RFC 3339 timestamp, UTC")
+    captured_amount: str | None = None
+    closed_at: str | None = Field(default=None, description="When captured, voided or expired")
+    transfer_id: UUID | None = Field(default=None, description="The capture's transfer (kind capture)")
+
+
+class HoldList(BaseModel):
+    items: list[Hold] = Field(description="Holds on the account or toward it, newest first, at most 100")

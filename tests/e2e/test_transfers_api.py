@@ -20,7 +20,7 @@ async def test_transfer_moves_money_and_answers_201(api: httpx.AsyncClient, engi
     assert reply.headers["Idempotent-Replayed"] == "false" and reply.headers["x-request-id"]
     assert (await balance(api, a), await balance(api, b)) == ("899.50", "600.50")
     balance_body = (await api.get(f"/accounts/{a}/balance")).json()
-    assert set(balance_body) == {"account_id", "balance", "currency", "updated_at"}
+    assert set(balance_body) == {"account_id", "balance", "held", "available", "currency", "updated_at", "at"}
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,7 @@ class Backend:
             available="1.00",
             currency="RUB",
             updated_at="2026-01-01T00:00:00+00:00",
+            at="2026-01-01T00:00:00+00:00",
         )
 
     async def top_up(self, *args: Any) -> None:
