@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bank.seed import load_accounts
-from loadtests import cpu_usage, history, pipeline_lag
+from loadtests import cpu_usage, history, ledger_cost, pipeline_lag
 from loadtests import load_generators as generators
 from loadtests.load_generators import BENCH_ACCOUNTS, Result
 from loadtests.transfers import BENCH_USER, RICH, bench_user_headers
@@ -45,13 +46,13 @@ def with_cpu(cfg: StackConfig, run: Callable[[], Result]) -> Result:
     return dataclasses.replace(result, cpu_s=used)
 
 
-def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Result | list]:
+def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Any]:
     token = asyncio.run(bench_user_headers(cfg))["Authorization"].removeprefix("Bearer ")  # creates the user
     asyncio.run(load_accounts(cfg.database_url, [(uuid.UUID(a), RICH, "RUB") for a in BENCH_ACCOUNTS], BENCH_USER.id))
     url = f"http://{cfg.host}:{cfg.gateway_port}"
     subject = str(BENCH_USER.id)
     hot_sender = BENCH_ACCOUNTS[0]
-    runs: dict[str, Result | list] = {}
+    runs: dict[str, Any] = {}
     # Lag first, while the pipeline has no backlog from the throughput runs.
     runs["lag"] = asyncio.run(pipeline_lag.transfer_to_history_lag(cfg, rate_per_s=200, seconds=20))
     c = concurrency
@@ -63,6 +64,8 @@ def measure(cfg: StackConfig, concurrency: int, seconds: float) -> dict[str, Res
         return with_cpu(cfg, lambda: generators.wrk(name, url, token, BENCH_ACCOUNTS, connections, seconds, sender))
 
     runs["pgbench"] = generators.pgbench(cfg, c, seconds)
+    # The cost of the ledger's entries: the transfer statement with and without them, in turns (loadtests/ledger_cost).
+    runs["ledger"] = asyncio.run(ledger_cost.measure(cfg, c, seconds / 2))
     with profiled(cfg, "bank", seconds):
         runs["bank"] = bank(f"bank TransferMoney (c={c})")
     runs["bank_hot"] = bank(f"bank, one hot sender (c={c})", hot_sender)
@@ -115,6 +118,9 @@ def report(runs: dict, concurrency: int) -> dict[str, float]:
         "gateway_traced_tps": round(runs["traced"].rate, 1),
         "gateway_untraced_tps": round(runs["untraced"].rate, 1),
         "tracing_cost_ratio": round(runs["traced"].rate / runs["untraced"].rate, 3),
+        "statement_with_entries_tps": round(runs["ledger"]["with"].rate, 1),
+        "statement_without_entries_tps": round(runs["ledger"]["without"].rate, 1),
+        "entries_cost_ratio": round(runs["ledger"]["with"].rate / runs["ledger"]["without"].rate, 3),
     }
     lines = [
         *(runs[k].line() for k in ("pgbench", "bank", "bank_hot", "gateway", "gateway_64", "hot")),
@@ -132,6 +138,7 @@ def report(runs: dict, concurrency: int) -> dict[str, float]:
         "request is traced)",
     ]
     print("\n".join(lines))
+    ledger_cost.report(runs["ledger"])
     return figures
 
 

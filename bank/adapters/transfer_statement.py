@@ -116,7 +116,7 @@ class PostgresTransfers:
         self._opening = asyncio.Lock()
 
     async def try_transfer(self, transfer: Transfer, event: OutboxEvent, owner: uuid.UUID) -> TransferAttempt:
-        attempt = _attempt(await self._fetchrow(TRANSFER, *_arguments(transfer, event, owner)))
+        attempt = _attempt(await self._fetchrow(TRANSFER, *statement_arguments(transfer, event, owner)))
         if attempt.done:  # committed: the statement is its own transaction
             metrics.outbox_rows_committed((event.type,))
         return attempt
@@ -130,7 +130,7 @@ class PostgresTransfers:
             pool = self._pool or await self._open()
             async with pool.acquire() as connection, connection.transaction():
                 await connection.execute(LOCK_ACCOUNTS, accounts)
-                attempts = [_attempt(await connection.fetchrow(TRANSFER, *_arguments(*row))) for row in batch]
+                attempts = [_attempt(await connection.fetchrow(TRANSFER, *statement_arguments(*row))) for row in batch]
         metrics.outbox_rows_committed(
             event.type for (_, event, _), attempt in zip(batch, attempts, strict=True) if attempt.done
         )
@@ -169,7 +169,7 @@ class PostgresTransfers:
         return self._pool
 
 
-def _arguments(t: Transfer, event: OutboxEvent, owner: uuid.UUID) -> tuple[Any, ...]:
+def statement_arguments(t: Transfer, event: OutboxEvent, owner: uuid.UUID) -> tuple[Any, ...]:
     return (
         t.id, t.from_account_id, t.to_account_id, t.amount, t.currency, t.description, t.idempotency_key,
         t.request_fingerprint, t.created_at, owner,
