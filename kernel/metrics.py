@@ -1,5 +1,6 @@
-"""Prometheus metrics every service shares: the latency buckets, the gRPC server and client interceptors, the metrics
-HTTP server of a gRPC service, and gauges a service reads on its own event loop at scrape time."""
+"""Prometheus metrics every service shares: the latency buckets, the gRPC client interceptor (the server side counts in
+kernel/grpc_calls.py), the metrics HTTP server of a gRPC service, and gauges a service reads on its own event loop at
+scrape time."""
 
 import asyncio
 import logging
