@@ -57,6 +57,13 @@ class BankClient:
         # As for a transfer: a replay of the key we minted is our own retry, the first answer for the client.
         return transfer_of(reply.transfer), reply.replayed and idempotency_key is not None
 
+    async def transfer_by_id(self, caller: Principal, transfer_id: str) -> schemas.TransferWithReversal:
+        """The transfer if `caller` may read one of its accounts; else 404, as for a transfer that does not exist."""
+        reply = await self._call(self._stub.GetTransfer, bank_pb2.GetTransferRequest(transfer_id=transfer_id), caller)
+        return schemas.TransferWithReversal(
+            **transfer_of(reply.transfer).model_dump(), reversed_by_transfer_id=reply.reversed_by_transfer_id or None
+        )
+
     async def register(self, body: schemas.UserCreate) -> schemas.UserProfile:
         request = bank_pb2.RegisterUserRequest(username=body.username, password=body.password, currency=body.currency)
         reply = await self._call(self._stub.RegisterUser, request)
@@ -75,6 +82,49 @@ class BankClient:
             currency=body.currency, provision_username=caller.provision_username or ""
         )
         return _balance((await self._call(self._stub.OpenAccount, request, caller)).account)
+
+    async def place_hold(
+        self, caller: Principal, account_id: str, body: schemas.HoldCreate, idempotency_key: str | None
+    ) -> tuple[schemas.Hold, bool]:
+        request = bank_pb2.PlaceHoldRequest(
+            account_id=account_id,
+            to_account_id=str(body.to_account_id),
+            amount=body.amount,
+            currency=body.currency,
+            description=body.description or "",
+            expires_in_s=body.expires_in_s,
+            idempotency_key=idempotency_key or internal_idempotency_key(),
+        )
+        reply = await self._call(self._stub.PlaceHold, request, caller)
+        # As for a transfer: a replay of the key we minted is our own retry, the first answer for the client.
+        return hold_of(reply.hold), reply.replayed and idempotency_key is not None
+
+    async def capture_hold(
+        self, caller: Principal, hold_id: str, body: schemas.HoldCapture, idempotency_key: str | None
+    ) -> tuple[schemas.Hold, bool]:
+        request = bank_pb2.CaptureHoldRequest(
+            hold_id=hold_id, amount=body.amount or "", idempotency_key=idempotency_key or internal_idempotency_key()
+        )
+        reply = await self._call(self._stub.CaptureHold, request, caller)
+        return hold_of(reply.hold), reply.replayed and idempotency_key is not None
+
+    async def void_hold(
+        self, caller: Principal, hold_id: str, idempotency_key: str | None
+    ) -> tuple[schemas.Hold, bool]:
+        request = bank_pb2.VoidHoldRequest(
+            hold_id=hold_id, idempotency_key=idempotency_key or internal_idempotency_key()
+        )
+        reply = await self._call(self._stub.VoidHold, request, caller)
+        return hold_of(reply.hold), reply.replayed and idempotency_key is not None
+
+    async def hold(self, caller: Principal, hold_id: str) -> schemas.Hold:
+        reply = await self._call(self._stub.GetHold, bank_pb2.GetHoldRequest(hold_id=hold_id), caller)
+        return hold_of(reply.hold)
+
+    async def holds(self, caller: Principal, account_id: str, status: str | None) -> schemas.HoldList:
+        request = bank_pb2.ListHoldsRequest(account_id=account_id, status=status or "")
+        reply = await self._call(self._stub.ListHolds, request, caller)
+        return schemas.HoldList(items=[hold_of(h) for h in reply.holds])
 
     async def _call(
         self, method: "grpc.aio.UnaryUnaryMultiCallable[Req, Reply]", request: Req, caller: Principal | None = None
@@ -95,6 +145,23 @@ def transfer_of(t: bank_pb2.Transfer) -> schemas.Transfer:
         kind=t.kind or "transfer",
         reverses_transfer_id=t.reverses_transfer_id or None,
         hold_id=t.hold_id or None,
+    )
+
+
+def hold_of(h: bank_pb2.Hold) -> schemas.Hold:
+    return schemas.Hold(
+        hold_id=h.hold_id,
+        account_id=h.account_id,
+        to_account_id=h.to_account_id,
+        amount=h.amount,
+        currency=h.currency,
+        description=h.description or None,
+        status=h.status,
+        expires_at=h.expires_at,
+        created_at=h.created_at,
+        captured_amount=h.captured_amount or None,
+        closed_at=h.closed_at or None,
+        transfer_id=h.transfer_id or None,
     )
 
 

@@ -19,6 +19,7 @@ from gateway.routes import (
     auth,
     balance,
     health,
+    holds,
     operations,
     reversals,
     statement,
@@ -78,7 +79,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, deadline_s=settings.grpc_timeout_s)
     http_metrics.install(app)  # its middleware outside the others: times all of a request
-    routers = (auth, users, transfers, reversals, balance, statement, operations, account_analytics, topups, health)
+    routers = (
+        auth,
+        users,
+        transfers,
+        reversals,
+        holds,
+        balance,
+        statement,
+        operations,
+        account_analytics,
+        topups,
+        health,
+    )
     for module in routers:
         app.include_router(module.router)
     # Outermost: a request's server span wraps everything else, its trace id reaches RequestContextMiddleware.

@@ -56,6 +56,12 @@ class Transfer(BaseModel):
     hold_id: UUID | None = None
 
 
+class TransferWithReversal(Transfer):
+    reversed_by_transfer_id: UUID | None = Field(
+        None, description="The transfer's reversal (kind reversal, reverses_transfer_id this one); null while none"
+    )
+
+
 class Balance(BaseModel):
     account_id: UUID
     balance: str = Field(examples=["1000.00"], description="Sum of the account's ledger entries")
@@ -345,3 +351,56 @@ class Token(BaseModel):
 
 class JsonWebKeySet(BaseModel):
     keys: list[dict[str, str]] = Field(description="Public keys (JWK) that verify the gateway's access tokens")
+
+
+HoldStatus = Literal["placed", "captured", "voided", "expired"]
+
+
+class HoldCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_account_id: UUID = Field(description="The recipient: a customer's account of the same currency")
+    amount: str = Amount
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["RUB"])
+    description: str | None = Field(
+        default=None, max_length=255, pattern=FREE_TEXT_PATTERN, description="One line, no control characters"
+    )
+    expires_in_s: int = Field(
+        default=604800,
+        ge=1,
+        le=2592000,
+        description="Seconds until the hold expires and releases itself: 1 to 2592000 (30 days); 7 days by default",
+    )
+
+
+class HoldCapture(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str | None = Field(
+        default=None,
+        pattern=AMOUNT_PATTERN,
+        description="At most the hold's amount; the rest is released. Absent: the whole hold",
+        examples=["25.00"],
+    )
+
+
+class Hold(BaseModel):
+    hold_id: UUID
+    account_id: UUID = Field(description="The payer: its `held` includes the amount while the hold is placed")
+    to_account_id: UUID = Field(description="The recipient, whose owner captures or voids the hold")
+    amount: str = Field(examples=["100.50"])
+    currency: str
+    description: str | None = None
+    status: HoldStatus = Field(
+        description="placed: the amount is held. captured: captured_amount moved to the recipient (transfer_id), "
+        "the rest released. voided, expired: all released"
+    )
+    expires_at: str = Field(description="RFC 3339 timestamp, UTC")
+    created_at: str = Field(description="RFC 3339 timestamp, UTC")
+    captured_amount: str | None = None
+    closed_at: str | None = Field(default=None, description="When captured, voided or expired")
+    transfer_id: UUID | None = Field(default=None, description="The capture's transfer (kind capture)")
+
+
+class HoldList(BaseModel):
+    items: list[Hold] = Field(description="Holds on the account or toward it, newest first, at most 100")

@@ -138,7 +138,7 @@ async def get_hold(uow_factory: HoldUnitOfWorkFactory, hold_id: uuid.UUID, calle
     async with uow_factory() as uow:
         hold = await uow.get_hold(hold_id)
         if hold is None or not holds.may_read(
-            caller, hold, await uow.get_account(hold.account_id), await uow.get_account(hold.to_account_id)
+            caller, await uow.get_account(hold.account_id), await uow.get_account(hold.to_account_id)
         ):
             raise HoldNotFound(f"hold {hold_id} does not exist")
         return hold
