@@ -20,8 +20,8 @@ _BALANCE_AT = text(
     " coalesce((SELECT sum(amount) FROM entries WHERE account_id = a.id AND created_at <= :at), 0) AS balance,"
     " coalesce((SELECT sum(amount) FROM holds WHERE account_id = a.id AND created_at <= :at"
     "           AND (closed_at IS NULL OR closed_at > :at)), 0) AS held,"
-    " coalesce((SELECT max(created_at) FROM entries WHERE account_id = a.id AND created_at <= :at), a.created_at)"
-    "   AS updated_at"
+    " coalesce((SELECT max(created_at) FROM entries WHERE account_id = a.id AND created_at <= :at),"
+    "          least(a.created_at, :at)) AS updated_at"
     " FROM accounts a WHERE a.id = :account_id"
 )
 _OPENING = text("SELECT coalesce(sum(amount), 0) FROM entries WHERE account_id = :account_id AND created_at < :start")

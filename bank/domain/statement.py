@@ -71,7 +71,7 @@ class BalanceAt:
     balance: Decimal
     held: Decimal
     at: datetime
-    updated_at: datetime  # its last entry at or before `at` (else the account's creation)
+    updated_at: datetime  # its last entry at or before `at`; else its creation, or `at` if that came later
 
     @property
     def available(self) -> Decimal:

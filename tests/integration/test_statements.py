@@ -75,7 +75,12 @@ async def test_a_past_balance_equals_a_replay_of_the_history_at_random_instants(
     instants += [first - timedelta(days=1), first - US, datetime.now(UTC)]  # before the account existed: 0.00
     for at in instants:
         assert await balance_at(bank, account, at) == replay(changes, at), at
-    assert await balance_at(bank, account, first - US) == Decimal("0.00")
+    before = await statement_service.balance_at(
+        bank.uow, bank.ledger_reads, account, (first - US).isoformat(), TESTER_CALLER
+    )
+    assert (before.balance, before.held, before.updated_at) == (Decimal("0.00"), Decimal("0.00"), first - US)
+    latest = await statement_service.balance_at(bank.uow, bank.ledger_reads, account, last.isoformat(), TESTER_CALLER)
+    assert latest.updated_at == last  # its last change at or before the instant
 
 
 async def test_a_past_balance_shows_the_holds_open_at_that_instant(bank: Bank, engine: AsyncEngine) -> None:
