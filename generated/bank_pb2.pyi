@@ -145,6 +145,50 @@ class ReverseTransferRequest(_message.Message):
 Global___ReverseTransferRequest: _TypeAlias = ReverseTransferRequest  # noqa: Y015
 
 @_typing.final
+class GetTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    transfer_id: _builtins.str
+    """UUID"""
+    def __init__(
+        self,
+        *,
+        transfer_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["transfer_id", b"transfer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTransferRequest: _TypeAlias = GetTransferRequest  # noqa: Y015
+
+@_typing.final
+class GetTransferResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_FIELD_NUMBER: _builtins.int
+    REVERSED_BY_TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    reversed_by_transfer_id: _builtins.str
+    """the transfer's reversal; empty while it has none"""
+    @_builtins.property
+    def transfer(self) -> Global___Transfer: ...
+    def __init__(
+        self,
+        *,
+        transfer: Global___Transfer | None = ...,
+        reversed_by_transfer_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["transfer", b"transfer"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reversed_by_transfer_id", b"reversed_by_transfer_id", "transfer", b"transfer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTransferResponse: _TypeAlias = GetTransferResponse  # noqa: Y015
+
+@_typing.final
 class TransferMoneyResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

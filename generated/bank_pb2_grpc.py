@@ -58,6 +58,11 @@ class BankServiceStub:
                 request_serializer=bank__pb2.ReverseTransferRequest.SerializeToString,
                 response_deserializer=bank__pb2.TransferMoneyResponse.FromString,
                 _registered_method=True)
+        self.GetTransfer = channel.unary_unary(
+                '/wallet.bank.v1.BankService/GetTransfer',
+                request_serializer=bank__pb2.GetTransferRequest.SerializeToString,
+                response_deserializer=bank__pb2.GetTransferResponse.FromString,
+                _registered_method=True)
         self.GetBalance = channel.unary_unary(
                 '/wallet.bank.v1.BankService/GetBalance',
                 request_serializer=bank__pb2.GetBalanceRequest.SerializeToString,
@@ -153,6 +158,14 @@ class BankServiceServicer:
         neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
         NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
         recipient no longer has the amount available.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTransfer(self, request, context):
+        """One transfer and its reversal, if any, for a caller who may read one of its accounts (its sender's or
+        recipient's owner; roles auditor and operator: any); to anyone else TRANSFER_NOT_FOUND, as for none.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -265,6 +278,11 @@ def add_BankServiceServicer_to_server(servicer, server):
                     servicer.ReverseTransfer,
                     request_deserializer=bank__pb2.ReverseTransferRequest.FromString,
                     response_serializer=bank__pb2.TransferMoneyResponse.SerializeToString,
+            ),
+            'GetTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTransfer,
+                    request_deserializer=bank__pb2.GetTransferRequest.FromString,
+                    response_serializer=bank__pb2.GetTransferResponse.SerializeToString,
             ),
             'GetBalance': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBalance,
@@ -395,6 +413,33 @@ class BankService:
             '/wallet.bank.v1.BankService/ReverseTransfer',
             bank__pb2.ReverseTransferRequest.SerializeToString,
             bank__pb2.TransferMoneyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wallet.bank.v1.BankService/GetTransfer',
+            bank__pb2.GetTransferRequest.SerializeToString,
+            bank__pb2.GetTransferResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -60,6 +60,10 @@ class BankServiceStub:
     NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
     recipient no longer has the amount available.
     """
+    GetTransfer: _grpc.UnaryUnaryMultiCallable[_bank_pb2.GetTransferRequest, _bank_pb2.GetTransferResponse]
+    """One transfer and its reversal, if any, for a caller who may read one of its accounts (its sender's or
+    recipient's owner; roles auditor and operator: any); to anyone else TRANSFER_NOT_FOUND, as for none.
+    """
     GetBalance: _grpc.UnaryUnaryMultiCallable[_bank_pb2.GetBalanceRequest, _bank_pb2.GetBalanceResponse]
     """Current balance of one account: the owner's or, for role auditor, any. Without a caller
     (service calls, e.g. the Card Adapter's checks) any account.
@@ -131,6 +135,10 @@ class BankServiceAsyncStub(BankServiceStub):
     neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
     NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
     recipient no longer has the amount available.
+    """
+    GetTransfer: _aio.UnaryUnaryMultiCallable[_bank_pb2.GetTransferRequest, _bank_pb2.GetTransferResponse]  # type: ignore[assignment]
+    """One transfer and its reversal, if any, for a caller who may read one of its accounts (its sender's or
+    recipient's owner; roles auditor and operator: any); to anyone else TRANSFER_NOT_FOUND, as for none.
     """
     GetBalance: _aio.UnaryUnaryMultiCallable[_bank_pb2.GetBalanceRequest, _bank_pb2.GetBalanceResponse]  # type: ignore[assignment]
     """Current balance of one account: the owner's or, for role auditor, any. Without a caller
@@ -212,6 +220,16 @@ class BankServiceServicer(metaclass=_abc_1.ABCMeta):
         neither account of the transfer; FORBIDDEN when it may read but not reverse it (its sender, an auditor).
         NOT_REVERSIBLE for a reversal; INVALID_AMOUNT above the original amount; INSUFFICIENT_FUNDS when the
         recipient no longer has the amount available.
+        """
+
+    @_abc_1.abstractmethod
+    def GetTransfer(
+        self,
+        request: _bank_pb2.GetTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bank_pb2.GetTransferResponse, _abc.Awaitable[_bank_pb2.GetTransferResponse]]:
+        """One transfer and its reversal, if any, for a caller who may read one of its accounts (its sender's or
+        recipient's owner; roles auditor and operator: any); to anyone else TRANSFER_NOT_FOUND, as for none.
         """
 
     @_abc_1.abstractmethod

@@ -40,12 +40,17 @@ class ReversalRequest:
         return request
 
 
-def require_reverser(caller: Caller, original: Transfer, sender: Account, recipient: Account) -> None:
-    """The recipient's owner gives back what it received, or an operator corrects anyone's transfer. Whoever may read
-    neither account (a stranger) is told the transfer does not exist, as for an account it may not read; whoever may
-    read it but not reverse it (its sender, whose money it no longer is; an auditor) is told so."""
+def require_reader(caller: Caller, original: Transfer, sender: Account, recipient: Account) -> None:
+    """A transfer is read by whoever may read one of its accounts; to anyone else it does not exist, as an account."""
     if not (caller.may_read(sender) or caller.may_read(recipient)):
         raise TransferNotFound(f"transfer {original.id} does not exist")
+
+
+def require_reverser(caller: Caller, original: Transfer, sender: Account, recipient: Account) -> None:
+    """The recipient's owner gives back what it received, or an operator corrects anyone's transfer. Whoever may not
+    read the transfer (a stranger) is told it does not exist; whoever may read it but not reverse it (its sender,
+    whose money it no longer is; an auditor) is told so."""
+    require_reader(caller, original, sender, recipient)
     if caller.role is Role.OPERATOR or (caller.role is Role.CUSTOMER and recipient.owner_id == caller.subject):
         return
     raise Forbidden("only the owner of the transfer's recipient account or an operator may reverse it")

@@ -31,7 +31,7 @@ from bank.service_layer import (
     transfer_service,
     user_service,
 )
-from bank.service_layer.reversal_service import reverse_transfer
+from bank.service_layer.reversal_service import get_transfer, reverse_transfer
 from generated import bank_pb2, bank_pb2_grpc
 from kernel import callers, grpc_status
 from kernel.clock import now
@@ -82,6 +82,17 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             caller = _required_caller(context)
             result = await reverse_transfer(self.bank.uow, self.bank.transfers, command, caller)
             return bank_pb2.TransferMoneyResponse(transfer=_transfer(result.transfer), replayed=result.replayed)
+
+        return await _answer(context, work)
+
+    async def GetTransfer(  # gRPC's method name
+        self, request: bank_pb2.GetTransferRequest, context: Context
+    ) -> bank_pb2.GetTransferResponse:
+        async def work() -> bank_pb2.GetTransferResponse:
+            transfer_id = parse_uuid(request.transfer_id, "transfer_id")
+            view = await get_transfer(self.bank.uow, transfer_id, _required_caller(context))
+            reversal = str(view.reversal.id) if view.reversal else ""
+            return bank_pb2.GetTransferResponse(transfer=_transfer(view.transfer), reversed_by_transfer_id=reversal)
 
         return await _answer(context, work)
 

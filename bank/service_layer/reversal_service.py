@@ -1,5 +1,8 @@
-"""Use case: reverse a transfer, at most once, by its recipient's owner or an operator, through the transfer statement
-(the one writer of transfers: balances, entries and outbox row in one statement)."""
+"""Use cases: read a transfer with its reversal; reverse a transfer, at most once, by its recipient's owner or an
+operator, through the transfer statement (the one writer of transfers: balances, entries and outbox row at once)."""
+
+import uuid
+from dataclasses import dataclass
 
 from bank.domain import events, model, reversals
 from bank.domain.errors import AlreadyReversed, NotReversible, TransferNotFound
@@ -7,9 +10,24 @@ from bank.domain.reversals import ReversalRequest
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
 from bank.service_layer.transfer_service import TransferAttempt, TransferResult, TransferWriter
-from bank.service_layer.unit_of_work import UnitOfWorkFactory
+from bank.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from kernel import idempotency, tracing
 from kernel.errors import ConcurrencyConflict, IdempotencyKeyReused
+
+
+@dataclass(frozen=True)
+class TransferView:
+    transfer: model.Transfer
+    reversal: model.Transfer | None  # its reversal, if it has one
+
+
+async def get_transfer(uow_factory: UnitOfWorkFactory, transfer_id: uuid.UUID, caller: Caller) -> TransferView:
+    """A transfer and its reversal, for whoever may read one of its accounts."""
+    async with uow_factory() as uow:
+        original, sender, recipient = await _read(uow, transfer_id)
+        reversal = await uow.find_reversal(original.id)
+    reversals.require_reader(caller, original, sender, recipient)
+    return TransferView(original, reversal)
 
 
 async def reverse_transfer(
@@ -22,13 +40,8 @@ async def _reverse_once(
     uow_factory: UnitOfWorkFactory, writer: TransferWriter, request: ReversalRequest, caller: Caller
 ) -> TransferResult:
     async with uow_factory() as uow:
-        original = await uow.get_transfer(request.transfer_id)
-        if original is None:
-            raise TransferNotFound(f"transfer {request.transfer_id} does not exist")
-        sender = await uow.get_account(original.from_account_id)
-        recipient = await uow.get_account(original.to_account_id)
+        original, sender, recipient = await _read(uow, request.transfer_id)
         existing = await uow.find_reversal(original.id)
-    assert sender is not None and recipient is not None  # foreign keys
     reversals.require_reverser(caller, original, sender, recipient)
     made = reversals.reversal(original, request)
     if existing is not None:  # a better answer than the statement's refusal; the UNIQUE constraint still decides
@@ -61,6 +74,17 @@ async def _refused(writer: TransferWriter, made: model.Transfer, attempt: Transf
     if sender is not None and recipient is not None:
         model.move(made, sender, recipient)  # raises the rule the attempt refused on (insufficient funds)
     raise ConcurrencyConflict("the reversal was refused although every rule held; retrying")
+
+
+async def _read(uow: UnitOfWork, transfer_id: uuid.UUID) -> tuple[model.Transfer, model.Account, model.Account]:
+    """The transfer and its two accounts."""
+    original = await uow.get_transfer(transfer_id)
+    if original is None:
+        raise TransferNotFound(f"transfer {transfer_id} does not exist")
+    sender = await uow.get_account(original.from_account_id)
+    recipient = await uow.get_account(original.to_account_id)
+    assert sender is not None and recipient is not None  # foreign keys
+    return original, sender, recipient
 
 
 def _replayed(earlier: model.Transfer) -> TransferResult:

@@ -1,4 +1,4 @@
-"""POST /transfers/{transferId}/reversal."""
+"""GET /transfers/{transferId} and POST /transfers/{transferId}/reversal."""
 
 from typing import Annotated
 from uuid import UUID
@@ -8,10 +8,25 @@ from fastapi import APIRouter, Body, Path, Response, status
 from gateway import schemas
 from gateway.deps import BankDep, IdempotencyKey
 from gateway.problem_details import Problem, problem_responses
-from gateway.security import Reverser
+from gateway.security import Reverser, User
 
 router = APIRouter(tags=["transfers"])
-TransferId = Annotated[UUID, Path(alias="transferId", description="UUID of the transfer to reverse")]
+TransferId = Annotated[UUID, Path(alias="transferId", description="Transfer UUID")]
+
+
+@router.get(
+    "/transfers/{transferId}",
+    response_model=schemas.TransferWithReversal,
+    responses={
+        **problem_responses(400, 401, 404, 503, 504),
+        404: {"model": Problem, "description": "transfer_not_found: no such transfer, or not the user's to read"},
+    },
+    summary="One transfer, and its reversal if any",
+    operation_id="getTransfer",
+)
+async def get_transfer(transfer_id: TransferId, user: User, bank: BankDep) -> schemas.TransferWithReversal:
+    """A transfer, for the owner of its sender or recipient account (auditors and operators: any); anyone else gets 404, as for a transfer that does not exist. `reversed_by_transfer_id` names its reversal once it has one; a reversal names the transfer it corrects in `reverses_transfer_id`."""  # noqa: E501
+    return await bank.transfer_by_id(user, str(transfer_id))
 
 
 @router.post(

@@ -118,3 +118,22 @@ async def test_refusals_are_problems_and_move_nothing(
     assert reversal.status_code == 201, reversal.text
     assert_problem(await reverse(as_["operator"], reversal.json()["transfer_id"]), 400, "not_reversible")
     assert (await balance(api, a), await balance(payee, b)) == ("85.00", "0.00")
+
+
+async def test_get_a_transfer_and_its_reversal(
+    api: httpx.AsyncClient, engine: AsyncEngine, as_: dict[str, httpx.AsyncClient]
+) -> None:
+    transfer_id, _, _ = await paid(api, engine)
+    for who in ("sender", "recipient", "operator", "auditor"):
+        reply = await as_[who].get(f"/transfers/{transfer_id}")
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["transfer_id"] == transfer_id and reply.json()["reversed_by_transfer_id"] is None
+    reversal = (await reverse(as_["recipient"], transfer_id, amount="1.00")).json()
+    original = (await api.get(f"/transfers/{transfer_id}")).json()
+    assert original["reversed_by_transfer_id"] == reversal["transfer_id"] and original["kind"] == "transfer"
+    again = (await api.get(f"/transfers/{reversal['transfer_id']}")).json()
+    assert again == {**reversal, "reversed_by_transfer_id": None}
+    assert_problem(await api.get(f"/transfers/{uuid.uuid4()}"), 404, "transfer_not_found")
+    a, b = await create_accounts(engine, "10.00", "0.00")  # the tester's only: Mallory may read neither
+    own = (await transfer(api, a, b, "1.00")).json()["transfer_id"]
+    assert_problem(await as_["recipient"].get(f"/transfers/{own}"), 404, "transfer_not_found")

@@ -12,6 +12,7 @@ from bank.domain.reversals import ReversalRequest
 from bank.domain.users import Caller, Role
 from bank.entrypoints.grpc_errors import status_code
 from bank.service_layer import reversal_service, transfer_service
+from bank.service_layer.reversal_service import TransferView
 from bank.service_layer.transfer_service import TransferAttempt
 from gateway.grpc_errors import to_problem
 from kernel import clock
@@ -172,3 +173,18 @@ def test_reversal_errors_reach_the_client_as_problems(
     assert status_code(error) == grpc_code
     problem = to_problem(rpc_error_for(error), "bank")
     assert (problem.status, problem.code, problem.detail, problem.headers) == (http_status, problem_code, "x", None)
+
+
+async def test_a_transfer_is_read_with_its_reversal_by_whoever_may_read_an_account() -> None:
+    world = World()
+    original = await world.pay()
+    uow = lambda: FakeUnitOfWork(world.store)  # noqa: E731
+    for caller in (PAYER, PAYEE, AUDITOR, OPERATOR):
+        assert await reversal_service.get_transfer(uow, original.id, caller) == TransferView(original, None)
+    with pytest.raises(errors.TransferNotFound):
+        await reversal_service.get_transfer(uow, original.id, STRANGER)
+    with pytest.raises(errors.TransferNotFound):
+        await reversal_service.get_transfer(uow, uuid.uuid4(), OPERATOR)
+    reversal = (await world.reverse(original, amount="1.00")).transfer
+    view = await reversal_service.get_transfer(uow, original.id, PAYER)
+    assert view.reversal == reversal
