@@ -3,6 +3,7 @@
 import asyncio
 import random
 import uuid
+from collections.abc import Callable
 
 import httpx
 from clickhouse_connect.driver.client import Client
@@ -48,23 +49,51 @@ async def random_traffic(api: httpx.AsyncClient, accounts: list[uuid.UUID], stop
 
 
 async def messages_about(cfg: StackConfig, field: str, wanted: set[str], timeout: float) -> dict[str, Message]:
-    """The topic's messages whose payload `field` is one of `wanted`, read from the start in batches."""
+    """The topic's messages whose payload `field` is one of `wanted` (the last of each), read from the start."""
+    found: dict[str, Message] = {}
+
+    def keep(message: Message, value: dict) -> None:
+        found[value[field]] = message
+
+    await _read_until(cfg, field, wanted, keep, lambda: found.keys() == wanted, timeout, f"{len(wanted)} messages")
+    return found
+
+
+async def every_message_about(
+    cfg: StackConfig, field: str, wanted: set[str], count: int, timeout: float
+) -> list[Message]:
+    """Every message whose payload `field` is one of `wanted` (several events of one hold, say), once `count` came."""
+    found: list[Message] = []
+    await _read_until(
+        cfg, field, wanted, lambda m, _: found.append(m), lambda: len(found) >= count, timeout, f"{count} messages"
+    )
+    return found
+
+
+async def _read_until(
+    cfg: StackConfig,
+    field: str,
+    wanted: set[str],
+    keep: Callable[[Message, dict], None],
+    done: Callable[[], bool],
+    timeout: float,
+    what: str,
+) -> None:
+    """Read the topic from the start in batches, keeping the messages whose payload `field` is in `wanted`."""
     consumer = Consumer(
         {"bootstrap.servers": cfg.kafka_bootstrap, "group.id": f"test-{uuid.uuid4()}", "auto.offset.reset": "earliest"}
     )
     consumer.subscribe([cfg.topic])
-    found: dict[str, Message] = {}
 
-    def all_found() -> bool:
+    def read() -> bool:
         for message in consumer.consume(num_messages=1000, timeout=1):
             if not message.error():
                 value = event_of(message)
                 if value.get(field) in wanted:
-                    found[value[field]] = message
-        return found.keys() == wanted
+                    keep(message, value)
+        return done()
 
     try:
-        await eventually(all_found, timeout, f"{len(wanted)} messages on {cfg.topic}")
+        await eventually(read, timeout, f"{what} on {cfg.topic}")
     finally:
         consumer.close()
-    return found
