@@ -3,6 +3,7 @@ corrects, a capture linked to its hold, and each hold event reaches Kafka (fitti
 
 import json
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,7 @@ async def test_hold_events_reach_kafka_and_clickhouse_and_a_capture_the_history(
          ("HoldVoided", voided["hold_id"]), ("TransferCompleted", captured["hold_id"])]
     )  # fmt: skip
 
-    rows: list[tuple] = []
+    rows: list[Sequence[Any]] = []
     query = (
         "SELECT event_type, toString(hold_id), toString(amount), toString(captured_amount), transfer_id "
         "FROM wallet.hold_events FINAL WHERE account_id = toUUID(%(a)s) ORDER BY occurred_at_us, event_type"
