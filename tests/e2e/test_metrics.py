@@ -31,6 +31,8 @@ FAMILIES = {
         "wallet_idempotent_replays",
         "wallet_outbox_rows_written",
         "wallet_replication_slot_retained_wal_bytes",  # present only when its read of PostgreSQL succeeds
+        "wallet_holds_open",  # the same
+        "wallet_holds_open_amount",
     },
     "card_adapter": {
         "wallet_grpc_server_handled",

@@ -24,6 +24,9 @@ COLUMNS = {
     "counterparty_id": "String",
     "description": "String",
     "ingested_at": "DateTime",
+    "kind": "String",
+    "reverses_operation_id": "String",
+    "hold_id": "String",
 }
 Row = list[object]
 
@@ -68,6 +71,9 @@ def _row(account: uuid.UUID, at_us: int, **values: object) -> Row:
         "counterparty_id": "",
         "description": "",
         "ingested_at": datetime.now(),
+        "kind": values["operation_type"],  # a plain transfer or a top-up, unless `values` says reversal or capture
+        "reverses_operation_id": "",
+        "hold_id": "",
         **values,
     }
     return [row[name] for name in COLUMNS]

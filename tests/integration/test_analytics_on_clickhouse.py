@@ -72,11 +72,17 @@ async def test_an_operation_carries_every_field(store: Client, stub) -> None:
         bob, START_US + 123_456, "credit", alice, event_id=rows.event_id(sent), operation_id="tr-1"
     )
     top = rows.topup(alice, START_US + 999_999, operation_id="top-1", description="Card top-up, visa ending 4242")
-    rows.insert(store, [sent, received, top])
+    hold = str(uuid.uuid4())
+    back = rows.transfer(alice, START_US + 1_000_000, "credit", bob, kind="reversal", reverses_operation_id="tr-1")
+    captured = rows.transfer(alice, START_US + 1_000_001, "debit", bob, kind="capture", hold_id=hold)
+    rows.insert(store, [sent, received, top, back, captured])
 
     reply = await stub.GetOperations(Request(account_id=str(alice)))
     assert reply.next_page_token == ""
-    assert list(reply.operations) == [
+    capture, reversal, *others = reply.operations
+    assert (capture.kind, capture.hold_id, capture.reverses_operation_id) == ("capture", hold, "")
+    assert (reversal.kind, reversal.hold_id, reversal.reverses_operation_id) == ("reversal", "", "tr-1")
+    assert others == [
         analytics_pb2.Operation(
             event_id=str(rows.event_id(top)),
             type=analytics_pb2.OPERATION_TYPE_TOPUP,
@@ -86,6 +92,7 @@ async def test_an_operation_carries_every_field(store: Client, stub) -> None:
             occurred_at="2026-03-01T00:00:00.999999+00:00",
             operation_id="top-1",
             description="Card top-up, visa ending 4242",
+            kind="topup",
         ),
         analytics_pb2.Operation(
             event_id=str(rows.event_id(sent)),
@@ -97,6 +104,7 @@ async def test_an_operation_carries_every_field(store: Client, stub) -> None:
             counterparty_account_id=str(bob),
             operation_id="tr-1",
             description="rent",
+            kind="transfer",
         ),
     ]
     (credit,) = (await stub.GetOperations(Request(account_id=str(bob)))).operations

@@ -6,6 +6,7 @@ before its commit and is shared safely by several workers."""
 import asyncio
 import random
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from bank.domain import errors, model
 from bank.domain.holds import Action, CloseRequest, Hold, HoldRequest, HoldStatus
 from bank.domain.users import Caller
 from bank.service_layer import hold_service, transfer_service
+from kernel import clock
 from tests.accounts import create_accounts
 from tests.users import MALLORY, TESTER
 
@@ -227,10 +229,20 @@ async def test_a_capture_or_void_after_expiry_is_refused_and_expires_the_hold(ba
     await assert_audit_clean(engine)
 
 
+@pytest.fixture
+def eight_days_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The expiry worker's clock, in this test, 8 days on: a hold of the default 7-day expiry is due for the workers the
+    test runs, while the session's Bank process (its own worker, on the same database) still sees it in the future
+    and leaves it alone."""
+    later = clock.now() + timedelta(days=8)
+    monkeypatch.setattr(hold_service, "now", lambda: later)
+
+
+@pytest.mark.usefixtures("eight_days_on")
 async def test_the_worker_expires_due_holds_only(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await pair(engine)
-    due, later = (await place(bank, a, b, "30.00")).hold, (await place(bank, a, b, "5.00")).hold
-    await make_due(engine, due.id)
+    due = (await place(bank, a, b, "30.00")).hold  # 7 days
+    later = (await place(bank, a, b, "5.00", expires=30 * 86_400)).hold
     expired: list[Hold] = []
     while batch := await hold_service.expire_due(bank.holds_uow, 100):  # other tests' due holds too
         expired += batch
@@ -251,11 +263,11 @@ class CrashingUnitOfWork(PostgresHoldUnitOfWork):
         raise WorkerKilled("worker killed before commit")
 
 
+@pytest.mark.usefixtures("eight_days_on")
 async def test_expiry_after_a_worker_crash_and_with_two_workers(bank: Bank, engine: AsyncEngine) -> None:
     a, b = await pair(engine, "1000.00")
-    holds = [(await place(bank, a, b, "10.00")).hold for _ in range(30)]
+    holds = [(await place(bank, a, b, "10.00")).hold for _ in range(30)]  # due in 7 days: now, for this test's workers
     ids = [h.id for h in holds]
-    await make_due(engine, *ids)
     crashing = lambda: CrashingUnitOfWork(bank.engine, 1000)  # noqa: E731
     with pytest.raises(WorkerKilled):
         await hold_service.expire_due(crashing, 100)

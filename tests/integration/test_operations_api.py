@@ -75,7 +75,7 @@ async def test_history_pages_through_the_gateway(api: httpx.AsyncClient, engine:
         "counterparty_account_id": str(other),
         "operation_id": history[-1][5],
         "description": "salary",
-        "kind": "transfer",  # a row written without a kind, as before kinds: its type
+        "kind": "transfer",
         "reverses_operation_id": None,
         "hold_id": None,
     }
