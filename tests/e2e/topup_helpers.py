@@ -89,7 +89,7 @@ def direct_topup(adapter: CardAdapterClient, account: object, amount: str):
     return adapter.top_up(str(account), body, None)
 
 
-async def settled_directly(adapter: CardAdapterClient, topup: schemas.TopUp, timeout: float = 30) -> schemas.TopUp:
+async def settled_directly(adapter: CardAdapterClient, topup: schemas.TopUp, timeout: float = 45) -> schemas.TopUp:
     async def settled() -> bool:
         nonlocal topup
         topup = await adapter.get(str(topup.account_id), str(topup.topup_id))
