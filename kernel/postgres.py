@@ -1,5 +1,7 @@
 """PostgreSQL plumbing the services share: the async engine, what a driver failure means, one transaction."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from enum import Enum
 from types import TracebackType
 from typing import Self
@@ -66,6 +68,19 @@ def _by_sqlstate(sqlstate: str | None) -> Failure | None:
     if sqlstate == QUERY_CANCELED:
         return Failure.UNAVAILABLE
     return None
+
+
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A REPEATABLE READ transaction for reads that must see one state of the database (a sum and the rows after it,
+    checks across tables); driver failures raised as the errors they mean."""
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                yield conn
+    except Exception as exc:
+        raise (translate(exc) or exc) from exc
 
 
 def translate(exc: BaseException) -> Exception | None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kernel.postgres import snapshot
+
 SAMPLE = 20  # findings listed per check; the counts are exact
 
 CHECKS = {
@@ -63,10 +65,8 @@ class AuditReport:
 
 async def audit(engine: AsyncEngine) -> AuditReport:
     """Every check in one REPEATABLE READ snapshot, so that movements committed meanwhile cannot look half-done."""
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="REPEATABLE READ")
-        async with connection.begin():
-            return await audit_on(connection)
+    async with snapshot(engine) as connection:
+        return await audit_on(connection)
 
 
 async def audit_on(connection: AsyncConnection) -> AuditReport:

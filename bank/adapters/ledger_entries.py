@@ -4,6 +4,7 @@ when first used). A customer's account is moved by whoever changed it (the unit 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import asdict
 from decimal import Decimal
 
 from sqlalchemy import insert, text
@@ -33,15 +34,4 @@ async def add_entries(connection: AsyncConnection, entries: Iterable[Entry]) -> 
             _MOVE_INTERNAL, {"id": account_id, "amount": amount, "currency": currency, "kind": kind.value}
         )
     if rows:
-        await connection.execute(insert(entries_table), [_row(entry) for entry in rows])
-
-
-def _row(entry: Entry) -> dict[str, object]:
-    return {
-        "movement_id": entry.movement_id,
-        "movement_type": entry.movement_type.value,
-        "account_id": entry.account_id,
-        "amount": entry.amount,
-        "currency": entry.currency,
-        "created_at": entry.created_at,
-    }
+        await connection.execute(insert(entries_table), [asdict(entry) for entry in rows])

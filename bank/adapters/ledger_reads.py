@@ -1,18 +1,16 @@
 """Past balances and statements from PostgreSQL's entries and holds (the index entries (account_id, created_at))."""
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bank.domain.ledger import MovementType
 from bank.domain.statement import BalanceAt, LineKind, Movement, Period
 from kernel.errors import AccountNotFound
-from kernel.postgres import translate
+from kernel.postgres import snapshot
 
 # One statement, one snapshot: the entries at or before `at`, the holds placed by then and not yet closed.
 _BALANCE_AT = text(
@@ -41,7 +39,7 @@ class PostgresLedgerReads:
         self._engine = engine
 
     async def balance_at(self, account_id: uuid.UUID, at: datetime) -> BalanceAt:
-        async with self._snapshot() as conn:
+        async with snapshot(self._engine) as conn:
             row = (await conn.execute(_BALANCE_AT, {"account_id": account_id, "at": at})).one_or_none()
         if row is None:
             raise AccountNotFound(f"account {account_id} does not exist")
@@ -49,22 +47,10 @@ class PostgresLedgerReads:
 
     async def movements(self, account_id: uuid.UUID, period: Period, limit: int) -> tuple[Decimal, list[Movement]]:
         bounds = {"account_id": account_id, "start": period.start, "end": period.end}
-        async with self._snapshot() as conn:
+        async with snapshot(self._engine) as conn:  # the opening balance and the lines after it: the same entries
             opening = await conn.scalar(_OPENING, bounds)
             rows = await conn.execute(_MOVEMENTS, {**bounds, "limit": limit})
             return Decimal(opening or 0), [_movement(account_id, row) for row in rows]
-
-    @asynccontextmanager
-    async def _snapshot(self) -> AsyncIterator[AsyncConnection]:
-        """A REPEATABLE READ transaction: the opening balance and the lines after it see the same entries.
-        Driver failures become the errors they mean (kernel.postgres)."""
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execution_options(isolation_level="REPEATABLE READ")
-                async with conn.begin():
-                    yield conn
-        except Exception as exc:
-            raise (translate(exc) or exc) from exc
 
 
 def _movement(account_id: uuid.UUID, row: Row) -> Movement:
