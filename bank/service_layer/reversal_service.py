@@ -9,9 +9,9 @@ from bank.domain.errors import AlreadyReversed, NotReversible, TransferNotFound
 from bank.domain.reversals import ReversalRequest
 from bank.domain.users import Caller
 from bank.service_layer.retry import retry_conflicts
-from bank.service_layer.transfer_service import TransferAttempt, TransferResult, TransferWriter
+from bank.service_layer.transfer_service import TransferAttempt, TransferResult, TransferWriter, made_under_key
 from bank.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from kernel import idempotency, tracing
+from kernel import tracing
 from kernel.errors import ConcurrencyConflict, IdempotencyKeyReused
 
 
@@ -64,11 +64,8 @@ async def _reverse_once(
 
 async def _refused(writer: TransferWriter, made: model.Transfer, attempt: TransferAttempt) -> TransferResult:
     """Nothing written: the key taken (a replay, or a reused key), else the rule the attempt broke."""
-    earlier = attempt.earlier
-    if earlier is None and made.idempotency_key:  # taken by a concurrent request while this one waited
-        earlier = await writer.find_transfer(made.from_account_id, made.idempotency_key)
     reused = IdempotencyKeyReused("this idempotency key was used for a different request")
-    if earlier := idempotency.replay(earlier, made.request_fingerprint, reused):
+    if earlier := await made_under_key(writer, made, attempt, reused):
         return _replayed(earlier)
     sender, recipient = (attempt.accounts.get(i) for i in (made.from_account_id, made.to_account_id))
     if sender is not None and recipient is not None:

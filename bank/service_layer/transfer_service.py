@@ -53,11 +53,8 @@ async def _transfer_once(writer: TransferWriter, request: model.TransferRequest,
     # Refused: the domain's rules, applied to what the attempt saw, name the reason.
     sender = attempt.accounts.get(request.from_account_id)
     _require_owner(caller, sender, request)
-    earlier = attempt.earlier
-    if earlier is None and request.idempotency_key:  # taken by a concurrent request while this one waited
-        earlier = await writer.find_transfer(request.from_account_id, request.idempotency_key)
     reused = IdempotencyKeyReused("this idempotency key was used for a different transfer")
-    if earlier := idempotency.replay(earlier, request.fingerprint, reused):
+    if earlier := await made_under_key(writer, transfer, attempt, reused):
         return TransferResult(earlier, replayed=True)
     recipient = attempt.accounts.get(request.to_account_id)
     if recipient is None or recipient.kind != AccountKind.CUSTOMER:  # internal accounts take no transfers
@@ -65,6 +62,17 @@ async def _transfer_once(writer: TransferWriter, request: model.TransferRequest,
     assert sender is not None
     model.move(transfer, sender, recipient)  # raises the rule the attempt refused on
     raise ConcurrencyConflict("the transfer was refused although every rule held; retrying")
+
+
+async def made_under_key(
+    writer: TransferWriter, transfer: model.Transfer, attempt: TransferAttempt, reused: IdempotencyKeyReused
+) -> model.Transfer | None:
+    """After a refused attempt: the transfer made earlier under its key (a replay), None if none; `reused` raised if
+    that one was another request."""
+    earlier = attempt.earlier
+    if earlier is None and transfer.idempotency_key:  # taken by a concurrent request while this one waited
+        earlier = await writer.find_transfer(transfer.from_account_id, transfer.idempotency_key)
+    return idempotency.replay(earlier, transfer.request_fingerprint, reused)
 
 
 def _require_owner(caller: Caller, sender: model.Account | None, request: model.TransferRequest) -> None:
